@@ -1,0 +1,88 @@
+"""The unmask web page: one Gradio Blocks page over ``unmask.Unmasker``. No model code here."""
+from __future__ import annotations
+
+import functools
+import os
+from typing import Callable
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no analytics, ever
+
+import gradio as gr
+import numpy as np
+
+from unmask import io, models
+from unmask.pipeline import NoFaceFound, Unmasker
+
+EXAMPLES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "examples")
+COLOUR_MODELS = [name for name, info in models.MODELS.items() if info.output == "rgb"]
+
+NOTICE = """
+**The result is a synthesized guess, not the person's real face.** A neural network invents a
+plausible nose, mouth and chin; it cannot know what is under the mask. Don't use it to identify anyone.
+Your photo is processed for this request only: it is not stored beyond a short-lived cache
+(deleted within an hour), not logged, and no analytics are sent.
+"""
+
+
+class PhotoInput(gr.Image):
+    """``gr.Image`` that passes the uploaded file's path on and answers unreadable files in words.
+
+    Gradio peeks into uploads with Pillow before our code runs; its failure would reach the user
+    as a generic error, so it is turned into the same message ``unmask.io`` gives.
+    """
+
+    is_template = True  # render with gr.Image's front end
+
+    def preprocess(self, payload):
+        try:
+            return super().preprocess(payload)
+        except Exception:
+            raise gr.Error("Could not read that file: not a supported image file (try a JPEG or PNG photo)") from None
+
+
+@functools.lru_cache(maxsize=4)
+def cached_unmasker(model: str) -> Unmasker:
+    return Unmasker(model)
+
+
+def build_demo(get_unmasker: Callable[[str], Unmasker] = cached_unmasker) -> gr.Blocks:
+    def run(path: str | None, model: str, progress=gr.Progress()):
+        if not path:
+            raise gr.Error("Upload a photo, take one with the webcam, or pick an example first.")
+        progress(0.1, desc="reading the photo")
+        try:
+            image = io.decode(path)
+        except io.UnreadableImage as error:
+            raise gr.Error(f"Could not read that file: {error}") from None
+        progress(0.3, desc="finding faces and unmasking")
+        try:
+            result = get_unmasker(model).unmask(image)
+        except NoFaceFound as error:
+            raise gr.Error(str(error)) from None
+        progress(1.0, desc="done")
+        return (image, result.image), result.sketch, result.summary()
+
+    with gr.Blocks(title="unmask: a guess at the face under a mask", delete_cache=(600, 3600)) as demo:
+        gr.Markdown("# unmask\nUpload a selfie with a face mask: each face gets a synthesized nose, mouth and chin.")
+        gr.Markdown(NOTICE, elem_id="notice")
+        with gr.Row():
+            with gr.Column():
+                photo = PhotoInput(label="Photo with a mask", type="filepath", image_mode=None,
+                                   sources=["upload", "webcam", "clipboard"])
+                model = gr.Dropdown(COLOUR_MODELS, value=models.DEFAULT_MODEL, label="Model")
+                button = gr.Button("Unmask", variant="primary")
+            with gr.Column():
+                slider = gr.ImageSlider(label="Before / after (synthesized)", type="numpy")
+                sketch = gr.Image(label="Pencil sketch (synthesized)", type="numpy", image_mode="L")
+                found = gr.Textbox(label="What was found", lines=3)
+        examples = sorted(f for f in os.listdir(EXAMPLES_DIR) if f.lower().endswith((".png", ".jpg", ".jpeg")))
+        gr.Examples([[os.path.join(EXAMPLES_DIR, f)] for f in examples], inputs=[photo])
+        button.click(run, inputs=[photo, model], outputs=[slider, sketch, found], api_name="unmask")
+    return demo
+
+
+if __name__ == "__main__":
+    cached_unmasker(models.DEFAULT_MODEL)  # load and warm up before the first visitor
+    build_demo().queue(max_size=16, default_concurrency_limit=1).launch(
+        server_name=os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0")
+    )

@@ -1,0 +1,44 @@
+import cv2
+import numpy as np
+import pytest
+
+from unmask import frame, masks
+
+
+@pytest.fixture(scope="module")
+def crop(astronaut, astronaut_face):
+    return frame.align(astronaut, astronaut_face.landmarks)
+
+
+@pytest.mark.parametrize("kind", sorted(masks.MASKS))
+def test_each_kind_covers_nose_and_mouth_but_not_the_eyes(crop, kind):
+    masked, region = masks.draw_mask(crop.pixels, crop.landmarks, kind, np.random.default_rng(0))
+    assert masked.shape == crop.pixels.shape and masked.dtype == np.uint8
+    assert region.shape == crop.pixels.shape[:2] and region.dtype == bool
+    (lx, ly), (rx, ry), (nx, ny), (mlx, mly), (mrx, mry) = np.round(crop.landmarks).astype(int)
+    assert region[ny, nx] and region[mly, mlx] and region[mry, mrx]
+    assert not region[ly, lx] and not region[ry, rx]
+    assert 0.12 < region.mean() < 0.5
+    # Inside the region the picture changed; away from it (beyond the anti-aliased edge) it did not.
+    assert np.abs(masked[region].astype(int) - crop.pixels[region].astype(int)).mean() > 10
+    far = cv2.dilate(region.astype(np.uint8), np.ones((7, 7), np.uint8)) == 0
+    assert np.array_equal(masked[far], crop.pixels[far])
+
+
+def test_masks_are_random_but_reproducible(crop):
+    a, _ = masks.draw_mask(crop.pixels, crop.landmarks, "cloth", np.random.default_rng(5))
+    b, _ = masks.draw_mask(crop.pixels, crop.landmarks, "cloth", np.random.default_rng(5))
+    c, _ = masks.draw_mask(crop.pixels, crop.landmarks, "cloth", np.random.default_rng(6))
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+def test_unknown_kind_is_refused(crop):
+    with pytest.raises(ValueError, match="unknown mask kind"):
+        masks.draw_mask(crop.pixels, crop.landmarks, "balaclava")
+
+
+def test_masks_draw_on_a_full_photo_too(astronaut, astronaut_face):
+    masked, region = masks.draw_mask(astronaut, astronaut_face.landmarks, "surgical", np.random.default_rng(1))
+    assert masked.shape == astronaut.shape
+    x, y, w, h = astronaut_face.box
+    assert region[y : y + h, x : x + w].mean() > 0.2 and region.mean() < 0.1

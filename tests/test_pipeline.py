@@ -1,0 +1,51 @@
+import numpy as np
+import pytest
+
+from unmask import io
+from unmask.pipeline import NoFaceFound
+
+from .conftest import EXAMPLES
+
+
+def test_unmasks_an_example_at_full_size(unmasker):
+    image = io.decode(EXAMPLES / "astronaut_surgical.jpg")
+    result = unmasker.unmask(image)
+    assert result.image.shape == image.shape and result.image.dtype == np.uint8
+    assert result.sketch.shape == image.shape[:2]
+    assert len(result.faces) == 1
+    face = result.faces[0]
+    assert face.crop_before.shape == face.crop_after.shape == (128, 128, 3)
+    assert face.sketch_after.shape == (128, 128)
+    # The lower face changed, the rest of the photo is the original pixels.
+    x, y, w, h = face.box
+    mouth = face.landmarks[3:].mean(0).astype(int)
+    assert np.abs(result.image[mouth[1] - 5 : mouth[1] + 5, mouth[0] - 5 : mouth[0] + 5].astype(int)
+                  - image[mouth[1] - 5 : mouth[1] + 5, mouth[0] - 5 : mouth[0] + 5].astype(int)).mean() > 5
+    assert np.array_equal(result.image[:, : max(x - w, 1)], image[:, : max(x - w, 1)])
+    assert "synthesized" in result.summary()
+
+
+def test_every_face_of_a_photo_is_processed(unmasker):
+    image = io.decode(EXAMPLES / "two_faces.jpg")
+    result = unmasker.unmask(image)
+    assert len(result.faces) == 2
+    assert result.image.shape == image.shape
+
+
+def test_no_face_says_what_to_try(unmasker):
+    blank = np.full((300, 400, 3), 128, np.uint8)
+    with pytest.raises(NoFaceFound, match="No face found"):
+        unmasker.unmask(blank)
+
+
+def test_assume_crop_treats_the_image_as_one_face(unmasker):
+    blank = np.full((100, 90, 3), 128, np.uint8)
+    result = unmasker.unmask(blank, assume_crop=True)
+    assert len(result.faces) == 1 and result.image.shape == blank.shape
+    assert any("whole image" in note for note in result.notes)
+
+
+def test_greyscale_arrays_are_accepted(unmasker):
+    grey = io.decode(EXAMPLES / "astronaut_kn95.jpg")[..., 0]
+    result = unmasker.unmask(grey)
+    assert result.image.shape == grey.shape + (3,)

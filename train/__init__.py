@@ -1,0 +1,1 @@
+"""Reproduces every model ``unmask`` ships: ``python -m train prepare|fit|evaluate``."""

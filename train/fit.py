@@ -1,0 +1,97 @@
+"""Training recipes. ``fit_seed_model`` is the seed report's: Adam 0.002, binary cross-entropy,
+ReduceLROnPlateau (x0.2, patience 2, min 1e-4), EarlyStopping on the training loss (patience 3),
+and the checkpoint with the lowest validation loss kept."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from train import augment, nets
+from train.prepare import load_split
+from unmask import frame
+from unmask.weights import sha256_of
+
+SEED_EPOCHS = {"rgb2rgb": 50, "rgb2sketch": 100}
+OUTPUTS = {"rgb2rgb": 3, "rgb2sketch": 1}
+
+
+def pairs(data: dict[str, np.ndarray], model: str) -> tuple[np.ndarray, np.ndarray]:
+    """(masked input, target) as uint8; the sketch target gets a channel axis."""
+    target = data["target"] if model == "rgb2rgb" else data["sketch"][..., None]
+    return data["masked"], target
+
+
+def dataset(x: np.ndarray, y: np.ndarray, batch_size: int, training: bool) -> tf.data.Dataset:
+    ds = tf.data.Dataset.from_tensor_slices((x, y))
+    if training:
+        ds = ds.shuffle(len(x), seed=0, reshuffle_each_iteration=True)
+    ds = ds.map(lambda a, b: (tf.cast(a, tf.float32) / 255.0, tf.cast(b, tf.float32) / 255.0),
+                num_parallel_calls=tf.data.AUTOTUNE)
+    if training:
+        ds = ds.map(augment.seed_flip, num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def fit_seed_model(model_name: str, cache: Path, epochs: int | None, batch_size: int, precision: str,
+                   runs: Path, bundle: Path) -> Path:
+    keras.utils.set_random_seed(0)
+    epochs = epochs or SEED_EPOCHS[model_name]
+    run_dir = runs / model_name
+    run_dir.mkdir(parents=True, exist_ok=True)
+    train, val = load_split(cache, "train"), load_split(cache, "val")
+    x_train, y_train = pairs(train, model_name)
+    x_val, y_val = pairs(val, model_name)
+
+    keras.mixed_precision.set_global_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
+    model = nets.seed_unet(OUTPUTS[model_name], name=model_name)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.002), loss="binary_crossentropy", metrics=["accuracy"])
+    best = run_dir / "best.weights.h5"
+    callbacks = [
+        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.2, patience=2, min_lr=1e-4),
+        keras.callbacks.EarlyStopping(monitor="loss", patience=3),
+        keras.callbacks.ModelCheckpoint(best, monitor="val_loss", mode="min", save_best_only=True, save_weights_only=True),
+        keras.callbacks.CSVLogger(run_dir / "history.csv"),
+    ]
+    start = time.time()
+    history = model.fit(dataset(x_train, y_train, batch_size, True), validation_data=dataset(x_val, y_val, batch_size, False),
+                        epochs=epochs, callbacks=callbacks, verbose=2)
+    seconds = time.time() - start
+
+    # Ship a float32 model: it runs on any CPU; bf16 inference is a choice made at load time.
+    keras.mixed_precision.set_global_policy("float32")
+    final = nets.seed_unet(OUTPUTS[model_name], name=model_name)
+    model.load_weights(best)
+    final.set_weights(model.get_weights())
+    bundle.mkdir(parents=True, exist_ok=True)
+    path = bundle / f"{model_name}.keras"
+    final.save(path)
+    summary = json.loads((cache / "summary.json").read_text())
+    val_losses = history.history["val_loss"]
+    spec = {
+        "name": model_name,
+        "architecture": "seed U-Net (25 layers, Conv2D/MaxPool/Conv2DTranspose/add, sigmoid)",
+        "parameters": int(final.count_params()),
+        "input": {"size": frame.SIZE, "channels": 3, "scale": "RGB / 255", "content": "masked face in the canonical frame"},
+        "output": {"channels": OUTPUTS[model_name], "scale": "sigmoid, x255 for uint8",
+                   "content": "face without mask" if model_name == "rgb2rgb" else "pencil sketch of the face without mask"},
+        "frame": {"size": frame.SIZE, "template": frame.TEMPLATE.tolist()},
+        "training": {
+            "data": "UTKFace crop_part1 (non-commercial research only), synthetic masks: " + ", ".join(sorted(set(train["kind"]))),
+            "faces": summary["splits"]["train"]["faces"], "pairs": int(len(x_train)), "val_pairs": int(len(x_val)),
+            "split_seed": summary["seed"], "recipe": "seed: Adam 0.002, BCE, ReduceLROnPlateau, EarlyStopping(loss)",
+            "precision": precision, "batch_size": batch_size, "epochs_run": len(val_losses), "epochs_max": epochs,
+            "best_epoch": int(np.argmin(val_losses)) + 1, "best_val_loss": float(min(val_losses)),
+            "seconds": round(seconds, 1), "hardware": "2-core CPU (AMX)",
+        },
+        "metrics": {},
+        "file": path.name,
+        "sha256": sha256_of(path),
+    }
+    (bundle / f"{model_name}.json").write_text(json.dumps(spec, indent=2) + "\n")
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) after {seconds / 60:.1f} min")
+    return path

@@ -1,0 +1,63 @@
+"""Image-quality metrics over the whole frame or inside the mask region, on uint8 images.
+
+PSNR and L1 are averaged over the chosen pixels; SSIM is the mean of the usual SSIM map (11x11
+Gaussian window, sigma 1.5, per channel) over the chosen pixels. The seed's own numbers, binary
+cross-entropy and Keras' binary "accuracy", are here too so old and new can sit side by side.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+_C1, _C2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+
+
+def _select(values: np.ndarray, region: np.ndarray | None) -> np.ndarray:
+    if values.ndim == 3:
+        values = values.mean(axis=2)
+    return values if region is None else values[region]
+
+
+def ssim_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    a, b = a.astype(np.float64), b.astype(np.float64)
+
+    def blur(x):
+        return cv2.GaussianBlur(x, (11, 11), 1.5)
+
+    mu_a, mu_b = blur(a), blur(b)
+    var_a = blur(a * a) - mu_a**2
+    var_b = blur(b * b) - mu_b**2
+    cov = blur(a * b) - mu_a * mu_b
+    return ((2 * mu_a * mu_b + _C1) * (2 * cov + _C2)) / ((mu_a**2 + mu_b**2 + _C1) * (var_a + var_b + _C2))
+
+
+def psnr(output: np.ndarray, target: np.ndarray, region: np.ndarray | None = None) -> float:
+    mse = _select((output.astype(np.float64) - target.astype(np.float64)) ** 2, region).mean()
+    return float(10 * np.log10(255.0**2 / max(mse, 1e-10)))
+
+
+def ssim(output: np.ndarray, target: np.ndarray, region: np.ndarray | None = None) -> float:
+    return float(_select(ssim_map(output, target), region).mean())
+
+
+def l1(output: np.ndarray, target: np.ndarray, region: np.ndarray | None = None) -> float:
+    return float(_select(np.abs(output.astype(np.float64) - target.astype(np.float64)), region).mean() / 255.0)
+
+
+def bce(output: np.ndarray, target: np.ndarray) -> float:
+    p = np.clip(output.astype(np.float64) / 255.0, 1e-7, 1 - 1e-7)
+    t = target.astype(np.float64) / 255.0
+    return float(-(t * np.log(p) + (1 - t) * np.log(1 - p)).mean())
+
+
+def pixel_accuracy(output: np.ndarray, target: np.ndarray) -> float:
+    """Keras' binary accuracy, the seed's "accuracy": pixels on the same side of 0.5."""
+    return float(((output >= 128) == (target >= 128)).mean())
+
+
+def all_metrics(output: np.ndarray, target: np.ndarray, region: np.ndarray) -> dict[str, float]:
+    return {
+        "psnr_face": psnr(output, target), "ssim_face": ssim(output, target), "l1_face": l1(output, target),
+        "psnr_region": psnr(output, target, region), "ssim_region": ssim(output, target, region),
+        "l1_region": l1(output, target, region), "bce": bce(output, target), "accuracy": pixel_accuracy(output, target),
+    }

@@ -1,0 +1,136 @@
+"""Faces -> aligned 128x128 crops with synthetic masks, cached as ``.npz`` per split.
+
+The split is by file with a fixed seed, so a face never appears in two splits. Each training face
+gets one mask of every kind (the seed's protocol); each validation and test face gets one mask of
+a random kind. Masks are drawn with a per-face seed, so preparing twice gives the same pixels.
+"""
+from __future__ import annotations
+
+import collections
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from unmask import faces, frame, io, masks
+from unmask.sketch import pencil_sketch
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
+
+
+@dataclass
+class SplitSizes:
+    train: int = 1000
+    val: int = 100
+    test: int = 400
+
+
+def list_images(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def age_of(path: Path) -> int:
+    """UTKFace names are AGE_GENDER_RACE_DATE.jpg.chip.jpg; -1 when the name says nothing."""
+    head = path.name.split("_", 1)[0]
+    return int(head) if head.isdigit() else -1
+
+
+def split_files(files: list[Path], sizes: SplitSizes, seed: int) -> dict[str, list[Path]]:
+    """Fixed-seed split by file. Test and validation come first so they stay the same when the
+    training set grows. Extra candidates are kept in order to replace faces the detector rejects."""
+    order = np.random.default_rng(seed).permutation(len(files))
+    shuffled = [files[i] for i in order]
+    test = shuffled[: sizes.test]
+    val = shuffled[sizes.test : sizes.test + sizes.val]
+    train = shuffled[sizes.test + sizes.val :]
+    return {"test": test, "val": val, "train": train}
+
+
+def face_seed(path: Path, seed: int) -> int:
+    digest = hashlib.sha256(f"{seed}:{path.name}".encode()).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+def align_face(path: Path) -> tuple[frame.Crop | None, str]:
+    """The aligned crop of the most confident face in a photo, or None and the reason."""
+    try:
+        image = io.decode(path)
+    except io.UnreadableImage as error:
+        return None, f"unreadable: {error}"
+    found = faces.detect(image)
+    if not found:
+        return None, "no face detected"
+    best = max(found, key=lambda f: f.score)
+    return frame.align(image, best.landmarks), "ok"
+
+
+def prepare_split(files: list[Path], wanted: int, masks_per_face: int | str, seed: int,
+                  desc: str) -> tuple[dict[str, np.ndarray], collections.Counter]:
+    """Align up to ``wanted`` faces and draw masks on each. ``masks_per_face='all'`` draws every kind."""
+    records: dict[str, list] = collections.defaultdict(list)
+    reasons: collections.Counter = collections.Counter()
+    kinds = list(masks.MASKS)
+    used = 0
+    with tqdm(total=wanted, desc=desc, unit="face") as progress:
+        for path in files:
+            if used >= wanted:
+                break
+            crop, reason = align_face(path)
+            reasons[reason] += 1
+            if crop is None:
+                continue
+            rng = np.random.default_rng(face_seed(path, seed))
+            chosen = kinds if masks_per_face == "all" else [kinds[rng.integers(len(kinds))] for _ in range(int(masks_per_face))]
+            sketch = pencil_sketch(crop.pixels)
+            for kind in chosen:
+                masked, region = masks.draw_mask(crop.pixels, crop.landmarks, kind, rng)
+                records["masked"].append(masked)
+                records["target"].append(crop.pixels)
+                records["sketch"].append(sketch)
+                records["region"].append(region)
+                records["landmarks"].append(crop.landmarks)
+                records["kind"].append(kind)
+                records["age"].append(age_of(path))
+                records["source"].append(path.name)
+            used += 1
+            progress.update(1)
+    arrays = {key: np.stack(values) if key in ("masked", "target", "sketch", "region", "landmarks") else np.array(values)
+              for key, values in records.items()}
+    return arrays, reasons
+
+
+def prepare(faces_dir: Path, out_dir: Path, sizes: SplitSizes, seed: int = 0, train_masks: int | str = "all") -> dict:
+    files = list_images(faces_dir)
+    if not files:
+        raise FileNotFoundError(f"no images under {faces_dir}")
+    splits = split_files(files, sizes, seed)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary = {"faces_dir": str(faces_dir), "files": len(files), "seed": seed, "frame": frame.SIZE,
+               "template": frame.TEMPLATE.tolist(), "splits": {}}
+    for name, wanted, per_face in (("test", sizes.test, 1), ("val", sizes.val, 1), ("train", sizes.train, train_masks)):
+        arrays, reasons = prepare_split(splits[name], wanted, per_face, seed, name)
+        np.savez(out_dir / f"{name}.npz", **arrays)
+        summary["splits"][name] = {"faces": int(len(set(arrays["source"]))), "pairs": int(len(arrays["source"])),
+                                   "detector": dict(reasons)}
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    return summary
+
+
+def load_split(data_dir: Path, name: str) -> dict[str, np.ndarray]:
+    with np.load(data_dir / f"{name}.npz") as data:
+        return {key: data[key] for key in data.files}
+
+
+def preview(data_dir: Path, path: Path, count: int = 8) -> None:
+    """A sheet of masked inputs, regions, targets and sketches, to look at before training."""
+    data = load_split(data_dir, "train")
+    rows = []
+    for i in range(min(count, len(data["source"]))):
+        region = np.repeat(data["region"][i, ..., None].astype(np.uint8) * 255, 3, axis=2)
+        sketch = np.repeat(data["sketch"][i, ..., None], 3, axis=2)
+        rows.append(np.concatenate([data["masked"][i], region, data["target"][i], sketch], axis=1))
+    cv2.imwrite(str(path), cv2.cvtColor(np.concatenate(rows, axis=0), cv2.COLOR_RGB2BGR))

@@ -1,0 +1,1 @@
+"""unmask: show a plausible face under a face mask. The output is a synthesized guess."""

@@ -1,0 +1,80 @@
+"""``python -m unmask INPUT... -o OUTDIR``: unmask photos in bulk.
+
+For each input NAME.ext it writes OUTDIR/NAME.png (same size as the input) and, with --sketch,
+OUTDIR/NAME_sketch.png. A file that fails gets one line on stderr and the rest still run; the
+exit status is 1 if any failed. Every written PNG says in its metadata that it is synthesized.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
+from tqdm import tqdm
+
+from unmask import io, models
+from unmask.weights import WeightsError
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+SYNTHESIZED_NOTE = "Synthesized by unmask: the face under the mask is a machine-made guess, not the real person."
+
+
+def expand(inputs: list[Path]) -> list[Path]:
+    """Files as given (any suffix: decoding decides), folders as their image files, sorted."""
+    files = []
+    for item in inputs:
+        if item.is_dir():
+            files += sorted(p for p in item.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+        else:
+            files.append(item)
+    return files
+
+
+def save_png(pixels, path: Path) -> None:
+    info = PngInfo()
+    info.add_text("Description", SYNTHESIZED_NOTE)
+    Image.fromarray(pixels).save(path, pnginfo=info)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m unmask", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="image files or folders")
+    parser.add_argument("-o", "--out", type=Path, required=True, help="output folder")
+    parser.add_argument("--model", default=models.DEFAULT_MODEL, choices=sorted(models.MODELS))
+    parser.add_argument("--sketch", action="store_true", help="also write NAME_sketch.png")
+    parser.add_argument("--assume-crop", action="store_true", help="treat an image with no detected face as one face crop")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+
+    from unmask.pipeline import NoFaceFound, Unmasker
+
+    files = expand(args.inputs)
+    if not files:
+        print("error: no image files found in the inputs", file=sys.stderr)
+        return 1
+    try:
+        unmasker = Unmasker(args.model, models.DEFAULT_SKETCH_MODEL if args.sketch else None)
+    except WeightsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    args.out.mkdir(parents=True, exist_ok=True)
+    failed = 0
+    for path in tqdm(files, desc="unmask", unit="image", disable=len(files) < 2):
+        try:
+            result = unmasker.unmask(io.decode(path), assume_crop=args.assume_crop)
+        except (io.UnreadableImage, NoFaceFound) as error:
+            failed += 1
+            tqdm.write(f"{path}: {error}", file=sys.stderr)
+            continue
+        save_png(result.image, args.out / f"{path.stem}.png")
+        if args.sketch and result.sketch is not None:
+            save_png(result.sketch, args.out / f"{path.stem}_sketch.png")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""The canonical face frame, defined once for training and inference.
+
+Every face is mapped by a similarity transform (rotation, uniform scale, shift) so that its five
+landmarks land as close as possible to ``TEMPLATE``. The frame is 128x128 and leaves room for the
+forehead above the eyes and the chin below the mouth. Pixels the source photo does not have (tight
+crops) are filled by replicating its border.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+SIZE = 128
+# Rows above this (the eyes and everything over them) always keep the photo's own pixels.
+EYE_CLEARANCE_ROW = 53
+
+# Five landmarks in the 128x128 frame: left eye, right eye, nose tip, left and right mouth corner
+# (left/right as seen in the image). Eye distance 34 px, eyes-to-mouth 36 px: the forehead starts
+# near the top row and the chin ends around row 112.
+TEMPLATE = np.array(
+    [[47.0, 48.0], [81.0, 48.0], [64.0, 66.0], [51.0, 84.0], [77.0, 84.0]], dtype=np.float32
+)
+
+
+@dataclass
+class Crop:
+    """A face resampled into the canonical frame, and the 2x3 matrix that put it there."""
+
+    pixels: np.ndarray  # (SIZE, SIZE, 3) uint8
+    matrix: np.ndarray  # (2, 3) float64, image -> frame
+    landmarks: np.ndarray  # (5, 2) float32, in frame coordinates
+
+
+def similarity_transform(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Least-squares similarity (Umeyama) mapping points ``src`` onto ``dst``, as a 2x3 matrix."""
+    src = np.asarray(src, np.float64)
+    dst = np.asarray(dst, np.float64)
+    src_mean, dst_mean = src.mean(0), dst.mean(0)
+    src_c, dst_c = src - src_mean, dst - dst_mean
+    cov = dst_c.T @ src_c / len(src)
+    u, s, vt = np.linalg.svd(cov)
+    d = np.ones(2)
+    if np.linalg.det(u) * np.linalg.det(vt) < 0:
+        d[-1] = -1
+    rotation = u @ np.diag(d) @ vt
+    scale = (s * d).sum() / src_c.var(0).sum()
+    matrix = np.zeros((2, 3))
+    matrix[:, :2] = scale * rotation
+    matrix[:, 2] = dst_mean - matrix[:, :2] @ src_mean
+    return matrix
+
+
+def transform_points(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
+    points = np.asarray(points, np.float64)
+    return (points @ matrix[:, :2].T + matrix[:, 2]).astype(np.float32)
+
+
+def invert(matrix: np.ndarray) -> np.ndarray:
+    return cv2.invertAffineTransform(np.asarray(matrix, np.float64))
+
+
+def scale_of(matrix: np.ndarray) -> float:
+    """How many frame pixels one image pixel becomes (below 1 when the face is large)."""
+    return float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))
+
+
+def align(image: np.ndarray, landmarks: np.ndarray) -> Crop:
+    """Resample the face with these five landmarks (image coordinates) into the frame."""
+    matrix = similarity_transform(landmarks, TEMPLATE)
+    shrink = scale_of(matrix) < 1
+    pixels = cv2.warpAffine(
+        image,
+        matrix,
+        (SIZE, SIZE),
+        flags=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    return Crop(pixels, matrix, transform_points(matrix, landmarks))
+
+
+def lower_face_alpha(feather: float = 2.0) -> np.ndarray:
+    """Soft (SIZE, SIZE) float32 weight of the part of the frame a mask can cover.
+
+    Nose bridge to under the chin, cheek to cheek, fading out just under the eyes. Pasting back
+    only this part keeps the eyes, hair and background of the photo exactly as they were.
+    """
+    canvas = np.zeros((SIZE, SIZE), np.float32)
+    cv2.ellipse(canvas, (64, 86), (47, 44), 0, 0, 360, 1.0, -1, cv2.LINE_AA)
+    canvas[:EYE_CLEARANCE_ROW + 3] = 0
+    alpha = cv2.GaussianBlur(canvas, (0, 0), feather)
+    alpha[:EYE_CLEARANCE_ROW] = 0
+    return alpha
+
+
+def paste(image: np.ndarray, crop_pixels: np.ndarray, matrix: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Blend ``crop_pixels`` (frame) back into ``image`` through the inverse of ``matrix``.
+
+    Only the bounding box of the face is warped, so the cost does not grow with the photo size.
+    Works for colour (H, W, 3) and grey (H, W) images alike.
+    """
+    h, w = image.shape[:2]
+    inverse = invert(matrix)
+    corners = transform_points(inverse, np.array([[0, 0], [SIZE, 0], [0, SIZE], [SIZE, SIZE]]))
+    x0, y0 = np.floor(corners.min(0)).astype(int)
+    x1, y1 = np.ceil(corners.max(0)).astype(int)
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    if x1 <= x0 or y1 <= y0:
+        return image.copy()
+    shifted = inverse.copy()
+    shifted[:, 2] -= (x0, y0)
+    box = (x1 - x0, y1 - y0)
+    warped = cv2.warpAffine(crop_pixels, shifted, box, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    weight = cv2.warpAffine(alpha.astype(np.float32), shifted, box, flags=cv2.INTER_LINEAR, borderValue=0)
+    if warped.ndim == 3:
+        weight = weight[..., None]
+    out = image.copy()
+    region = out[y0:y1, x0:x1].astype(np.float32)
+    blended = region * (1 - weight) + warped.astype(np.float32) * weight
+    out[y0:y1, x0:x1] = np.clip(np.rint(blended), 0, 255).astype(image.dtype)
+    return out

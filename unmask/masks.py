@@ -1,0 +1,203 @@
+"""Synthetic face masks drawn from the five landmarks: one function per kind, one ``MASKS`` table.
+
+Each kind returns ``(masked, region)``: the image with the mask drawn on, and the boolean region
+it covers (straps included). Shapes, colours, patterns and shading are randomised by ``rng``, so
+training sees many masks of each kind. Used by ``train/`` for training pairs and by the examples.
+
+Geometry works in "face units": ``a`` across the face in eye distances from the eyes' midpoint,
+``b`` down the face in eyes-to-mouth distances (the mouth is at ``b = 1``, the chin near 1.7).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import cv2
+import numpy as np
+
+_SUBPIXEL_BITS = 4
+
+
+@dataclass
+class FaceAxes:
+    """The face's own coordinate system, from its landmarks (image pixels)."""
+
+    center: np.ndarray  # midpoint of the eyes
+    across: np.ndarray  # one eye distance, pointing to the right eye
+    down: np.ndarray  # one eyes-to-mouth distance, perpendicular to ``across``
+
+    @classmethod
+    def from_landmarks(cls, landmarks: np.ndarray) -> "FaceAxes":
+        landmarks = np.asarray(landmarks, np.float64)
+        center = (landmarks[0] + landmarks[1]) / 2
+        across = landmarks[1] - landmarks[0]
+        unit_down = np.array([-across[1], across[0]]) / np.linalg.norm(across)
+        mouth = (landmarks[3] + landmarks[4]) / 2
+        eyes_to_mouth = max(float((mouth - center) @ unit_down), 0.6 * np.linalg.norm(across))
+        return cls(center, across, unit_down * eyes_to_mouth)
+
+    def to_image(self, ab: np.ndarray) -> np.ndarray:
+        ab = np.asarray(ab, np.float64)
+        return self.center + ab[..., :1] * self.across + ab[..., 1:] * self.down
+
+    def to_face(self, xy: np.ndarray) -> np.ndarray:
+        basis = np.stack([self.across, self.down], axis=1)
+        return (np.asarray(xy, np.float64) - self.center) @ np.linalg.inv(basis).T
+
+
+def _smooth(points: np.ndarray, rounds: int = 2) -> np.ndarray:
+    """Chaikin corner cutting: a closed polygon with rounded corners."""
+    for _ in range(rounds):
+        nxt = np.roll(points, -1, axis=0)
+        points = np.concatenate([0.75 * points + 0.25 * nxt, 0.25 * points + 0.75 * nxt], axis=1).reshape(-1, 2)
+    return points
+
+
+def _mirror(right_half: list[tuple[float, float]]) -> np.ndarray:
+    """Outline from its right half, listed top to bottom (a >= 0)."""
+    right = np.array(right_half, np.float64)
+    left = right[::-1] * [-1, 1]
+    return np.concatenate([left[left[:, 0] < 0], right])
+
+
+def _jitter(outline: np.ndarray, rng: np.random.Generator, amount: float = 0.03) -> np.ndarray:
+    """Randomise size and every point a little; masks sit slightly higher or lower on the nose."""
+    scale = rng.uniform(0.97, 1.1, size=2)
+    shift = np.array([0.0, rng.uniform(-0.08, 0.02)])
+    return outline * scale + shift + rng.normal(0, amount, outline.shape)
+
+
+def _fill(shape: tuple[int, int], polygons: list[np.ndarray], thickness_lines: list[tuple[np.ndarray, int]] = ()) -> np.ndarray:
+    """Anti-aliased float alpha in [0, 1] of the filled polygons and thick polylines (image xy)."""
+    canvas = np.zeros(shape, np.uint8)
+    scale = 1 << _SUBPIXEL_BITS
+    for poly in polygons:
+        cv2.fillPoly(canvas, [np.round(poly * scale).astype(np.int32)], 255, cv2.LINE_AA, _SUBPIXEL_BITS)
+    for line, width in thickness_lines:
+        cv2.polylines(canvas, [np.round(line * scale).astype(np.int32)], False, 255, max(1, width), cv2.LINE_AA, _SUBPIXEL_BITS)
+    return canvas.astype(np.float32) / 255
+
+
+def _composite(image: np.ndarray, axes: FaceAxes, outline_ab: np.ndarray, fabric: Callable[[np.ndarray], np.ndarray],
+               rng: np.random.Generator, strap_colour: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Draw a mask of this outline (face units) and fabric (face coords -> RGB float) on ``image``."""
+    h, w = image.shape[:2]
+    outline = axes.to_image(outline_ab)
+    eye_distance = float(np.linalg.norm(axes.across))
+    straps = []
+    for side in (-1, 1):
+        start = axes.to_image(np.array([side * 0.95, rng.uniform(0.45, 0.6)]))
+        end = axes.to_image(np.array([side * 1.55, rng.uniform(0.15, 0.35)]))
+        straps.append((np.stack([start, end]), int(round(max(1.0, 0.06 * eye_distance)))))
+    body = _fill((h, w), [outline])
+    strap_alpha = np.clip(_fill((h, w), [], straps) - body, 0, 1)
+    alpha = np.clip(body + strap_alpha, 0, 1)
+
+    ys, xs = np.nonzero(alpha)
+    out = image.astype(np.float32)
+    if len(ys):
+        y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+        gy, gx = np.mgrid[y0:y1, x0:x1]
+        ab = axes.to_face(np.stack([gx, gy], -1).astype(np.float64))
+        colour = fabric(ab)
+        # Lit like a curved surface: darker towards the cheeks, a soft light from one side.
+        light = rng.uniform(-0.25, 0.25)
+        shade = (1 - 0.22 * np.clip(ab[..., 0] / 1.05, -1, 1) ** 2) * (1 + light * ab[..., 0]) * rng.uniform(0.85, 1.1)
+        colour = colour * shade[..., None]
+        colour = colour * (1 - strap_alpha[y0:y1, x0:x1, None]) + strap_colour * strap_alpha[y0:y1, x0:x1, None]
+        colour += rng.normal(0, 3, colour.shape)
+        a = alpha[y0:y1, x0:x1, None]
+        out[y0:y1, x0:x1] = out[y0:y1, x0:x1] * (1 - a) + colour * a
+    masked = np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    return masked, alpha >= 0.5
+
+
+def _band(values: np.ndarray, centres: list[float], width: float) -> np.ndarray:
+    return sum(np.exp(-((values - c) / width) ** 2) for c in centres)
+
+
+def black(image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    axes = FaceAxes.from_landmarks(landmarks)
+    outline = _smooth(_jitter(_mirror([(0, 0.36), (0.6, 0.42), (1.02, 0.55), (1.06, 1.0), (0.85, 1.45), (0.45, 1.75), (0, 1.83)]), rng))
+    base = np.array([rng.uniform(15, 55)] * 3) + rng.uniform(-6, 6, 3)
+
+    def fabric(ab: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(base, ab.shape[:-1] + (3,)).copy()
+
+    return _composite(image, axes, outline, fabric, rng, base * 0.8)
+
+
+def surgical(image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    axes = FaceAxes.from_landmarks(landmarks)
+    outline = _smooth(_jitter(_mirror([(0, 0.36), (0.7, 0.42), (1.05, 0.5), (1.08, 1.25), (0.75, 1.68), (0, 1.8)]), rng), 1)
+    palette = [(150, 195, 225), (165, 215, 200), (236, 236, 236), (120, 170, 215), (225, 190, 200)]
+    base = np.array(palette[rng.integers(len(palette))], np.float64) + rng.uniform(-12, 12, 3)
+    pleats = sorted(rng.uniform(0.65, 1.5, size=3))
+
+    def fabric(ab: np.ndarray) -> np.ndarray:
+        # Pleats run across the face and bend down a little towards the cheeks.
+        b = ab[..., 1] - 0.08 * ab[..., 0] ** 2
+        darkness = 1 - 0.18 * _band(b, pleats, 0.035) + 0.06 * _band(b, [p - 0.06 for p in pleats], 0.03)
+        return base * darkness[..., None]
+
+    return _composite(image, axes, outline, fabric, rng, np.array([235.0, 235, 235]))
+
+
+def cloth(image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    axes = FaceAxes.from_landmarks(landmarks)
+    outline = _smooth(_jitter(_mirror([(0, 0.34), (0.55, 0.4), (1.0, 0.52), (1.07, 1.05), (0.8, 1.5), (0.4, 1.78), (0, 1.85)]), rng, 0.04))
+    colour_a = rng.uniform(20, 235, 3)
+    colour_b = rng.uniform(20, 235, 3)
+    pattern = rng.choice(["stripes", "checks", "dots", "plain"])
+    period = rng.uniform(0.12, 0.35)
+    angle = rng.uniform(0, np.pi)
+
+    def fabric(ab: np.ndarray) -> np.ndarray:
+        a, b = ab[..., 0], ab[..., 1]
+        along = (a * np.cos(angle) + b * np.sin(angle)) / period
+        across = (-a * np.sin(angle) + b * np.cos(angle)) / period
+        if pattern == "stripes":
+            mix = (np.sin(2 * np.pi * along) > 0).astype(np.float64)
+        elif pattern == "checks":
+            mix = ((np.floor(along) + np.floor(across)) % 2).astype(np.float64)
+        elif pattern == "dots":
+            mix = (((along % 1) - 0.5) ** 2 + ((across % 1) - 0.5) ** 2 < 0.06).astype(np.float64)
+        else:
+            mix = np.zeros_like(a)
+        weave = 1 + 0.05 * np.sin(40 * a) * np.sin(40 * b)
+        return (colour_a * (1 - mix[..., None]) + colour_b * mix[..., None]) * weave[..., None]
+
+    return _composite(image, axes, outline, fabric, rng, colour_a * 0.85)
+
+
+def kn95(image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    axes = FaceAxes.from_landmarks(landmarks)
+    outline = _jitter(_mirror([(0, 0.28), (0.35, 0.38), (0.8, 0.5), (1.05, 0.75), (1.0, 1.15), (0.7, 1.55), (0, 1.88)]), rng, 0.025)
+    base = np.array([rng.uniform(215, 250)] * 3) + rng.uniform(-6, 4, 3)
+
+    def fabric(ab: np.ndarray) -> np.ndarray:
+        a = ab[..., 0]
+        # The welded seam down the middle, and the fold either side of it.
+        seam = 1 - 0.25 * np.exp(-(a / 0.025) ** 2) - 0.08 * np.clip(np.abs(a) * 1.5, 0, 1) * (a < 0)
+        return base * seam[..., None]
+
+    return _composite(image, axes, outline, fabric, rng, np.array([240.0, 240, 240]))
+
+
+MASKS: dict[str, Callable[[np.ndarray, np.ndarray, np.random.Generator], tuple[np.ndarray, np.ndarray]]] = {
+    "black": black,
+    "surgical": surgical,
+    "cloth": cloth,
+    "kn95": kn95,
+}
+
+
+def draw_mask(image: np.ndarray, landmarks: np.ndarray, kind: str | None = None,
+              rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Draw a mask of ``kind`` (random when None) on the face with these landmarks."""
+    rng = rng or np.random.default_rng()
+    if kind is None:
+        kind = list(MASKS)[rng.integers(len(MASKS))]
+    if kind not in MASKS:
+        raise ValueError(f"unknown mask kind {kind!r}; choose one of {', '.join(MASKS)}")
+    return MASKS[kind](image, landmarks, rng)
