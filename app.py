@@ -49,18 +49,15 @@ def build_demo(get_unmasker: Callable[[str], Unmasker] = cached_unmasker) -> gr.
     def run(path: str | None, model: str, progress=gr.Progress()):
         if not path:
             raise gr.Error("Upload a photo, take one with the webcam, or pick an example first.")
-        progress(0.1, desc="reading the photo")
+        progress(0.2, desc="reading the photo, finding faces, unmasking")
         try:
-            image = io.decode(path)
+            result = get_unmasker(model).unmask_file(path)
         except io.UnreadableImage as error:
             raise gr.Error(f"Could not read that file: {error}") from None
-        progress(0.3, desc="finding faces and unmasking")
-        try:
-            result = get_unmasker(model).unmask(image)
         except NoFaceFound as error:
             raise gr.Error(str(error)) from None
         progress(1.0, desc="done")
-        return (image, result.image), result.sketch, result.summary()
+        return (result.original, result.image), result.sketch, result.summary()
 
     with gr.Blocks(title="unmask: a guess at the face under a mask", delete_cache=(600, 3600)) as demo:
         gr.Markdown("# unmask\nUpload a selfie with a face mask: each face gets a synthesized nose, mouth and chin.")

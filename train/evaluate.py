@@ -35,11 +35,11 @@ def navier_stokes(masked: np.ndarray, region: np.ndarray) -> np.ndarray:
     return cv2.inpaint(masked, region.astype(np.uint8) * 255, 3, cv2.INPAINT_NS)
 
 
-def outputs_for(method: str, test: dict[str, np.ndarray], target_kind: str) -> np.ndarray:
+def outputs_for(method: str, test: dict[str, np.ndarray], target_kind: str, weights_dir: Path) -> np.ndarray:
     """Every test image as ``method`` completes it, in the target's form (RGB or grey sketch)."""
     masked, region = test["masked"], test["region"]
     if method in models.MODELS:
-        model = models.FaceModel(method, weights.BUNDLED_DIR / f"{method}.keras")
+        model = models.FaceModel(method, weights_dir / f"{method}.keras")
         out = np.concatenate([model.predict(masked[i : i + 64]) for i in range(0, len(masked), 64)])
         return out[..., 0] if out.shape[-1] == 1 else out
     if method == "masked input":
@@ -109,7 +109,8 @@ def loss_plot(history_csv: Path, path: Path, title: str) -> None:
     plt.close(fig)
 
 
-def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bool) -> dict:
+def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bool,
+             weights_dir: Path = weights.BUNDLED_DIR, runs: Path = Path("runs")) -> dict:
     test = load_split(cache, "test")
     reports.mkdir(parents=True, exist_ok=True)
     sections = [f"# Evaluation on the held-out test split\n\n{len(test['source'])} faces, one random synthetic "
@@ -124,7 +125,7 @@ def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bo
         targets = test["target"] if target_kind == "rgb" else test["sketch"]
         results, shown = {}, {}
         for method in tqdm(names + ["telea", "navier-stokes", "masked input"], desc=f"evaluate {target_kind}"):
-            outputs = outputs_for(method, test, target_kind)
+            outputs = outputs_for(method, test, target_kind, weights_dir)
             results[method] = score(outputs, targets, test)
             shown[method] = outputs[show]
         summary.update({m: mean_of(r) for m, r in results.items() if m in names})
@@ -133,7 +134,7 @@ def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bo
         for name in names:
             grid([test["masked"][show], shown["telea"], shown[name], targets[show]], reports / name / "test_grid.png")
             sections.append(f"![{name}: masked | Telea | {name} | target]({name}/test_grid.png)\n")
-            history = Path("runs") / name / "history.csv"
+            history = runs / name / "history.csv"
             if history.exists():
                 loss_plot(history, reports / name / "loss.png", name)
                 sections.append(f"![{name} training curves]({name}/loss.png)\n")
@@ -141,7 +142,7 @@ def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bo
     print("\n".join(sections))
     if update_json:
         for name in summary:
-            spec_path = weights.BUNDLED_DIR / f"{name}.json"
+            spec_path = weights_dir / f"{name}.json"
             spec = json.loads(spec_path.read_text())
             spec["metrics"] = {"test_split": f"{len(test['source'])} held-out faces, 1 random mask each",
                                **{k: round(v, 4) for k, v in summary[name].items()}}

@@ -65,11 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     for path in tqdm(files, desc="unmask", unit="image", disable=len(files) < 2):
         try:
-            result = unmasker.unmask(io.decode(path), assume_crop=args.assume_crop)
+            result = unmasker.unmask_file(path, assume_crop=args.assume_crop)
         except (io.UnreadableImage, NoFaceFound) as error:
             failed += 1
             tqdm.write(f"{path}: {error}", file=sys.stderr)
             continue
+        for note in result.notes:
+            tqdm.write(f"{path}: {note}", file=sys.stderr)
         save_png(result.image, args.out / f"{path.stem}.png")
         if args.sketch and result.sketch is not None:
             save_png(result.sketch, args.out / f"{path.stem}_sketch.png")

@@ -16,8 +16,6 @@ import numpy as np
 # MTCNN's 20 px minimum, and the cost no longer grows with the photo's size.
 DETECT_MAX_SIDE = 640
 MIN_CONFIDENCE = 0.9
-# Faces whose eyes are closer than this (original pixels) are too small for a useful result.
-MIN_EYE_DISTANCE = 8.0
 
 
 @dataclass
@@ -59,8 +57,6 @@ def detect(image: np.ndarray, max_faces: int | None = None) -> list[Face]:
         if landmarks[3, 0] > landmarks[4, 0]:
             landmarks[[3, 4]] = landmarks[[4, 3]]
         x, y, bw, bh = (int(round(v / scale)) for v in item["box"])
-        face = Face((x, y, bw, bh), landmarks, float(item["confidence"]))
-        if face.eye_distance >= MIN_EYE_DISTANCE:
-            faces.append(face)
+        faces.append(Face((x, y, bw, bh), landmarks, float(item["confidence"])))
     faces.sort(key=lambda f: f.box[2] * f.box[3], reverse=True)
     return faces[:max_faces] if max_faces else faces

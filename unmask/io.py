@@ -1,25 +1,41 @@
 """Safe image decoding: bytes or a path in, RGB uint8 out, or one ``UnreadableImage`` error.
 
-Pillow does the parsing. We apply the EXIF orientation, keep only the first frame of animations,
-turn every mode (grey, palette, RGBA, CMYK, 16-bit) into 8-bit RGB, and refuse images whose
-header promises more pixels than ``MAX_PIXELS`` before any of them is decoded.
+Pillow does the parsing. We apply the EXIF orientation, keep only the first frame of animations
+and multi-page files, turn every mode (grey, palette, RGBA, CMYK, 16-bit) into 8-bit RGB, refuse
+files whose header promises more than ``MAX_DECODE_PIXELS`` before decoding any pixel, and scale
+photos larger than ``MAX_WORK_PIXELS`` down (JPEGs already while decoding) with a notice.
 """
 from __future__ import annotations
 
 import io as _io
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-MAX_PIXELS = 64_000_000  # 8000x8000: a phone photo is ~12 MP; beyond this is a bomb or a mistake
+MAX_DECODE_PIXELS = 200_000_000  # beyond this a file is a decompression bomb or a mistake: refused
+MAX_WORK_PIXELS = 24_000_000  # a 6000x4000 photo; larger ones are scaled down to this, not refused
 
 
 class UnreadableImage(ValueError):
     """The input is not an image we can read; the message says why in plain words."""
 
 
+@dataclass
+class Photo:
+    pixels: np.ndarray  # (H, W, 3) uint8 RGB, upright
+    original_size: tuple[int, int]  # (width, height) as stored in the file
+    notes: list[str] = field(default_factory=list)
+
+
 def decode(source: bytes | str | Path) -> np.ndarray:
+    """RGB uint8 pixels of an image file or its bytes."""
+    return read(source).pixels
+
+
+def read(source: bytes | str | Path) -> Photo:
+    """Decode, and say what was done to the picture on the way (scaled down, frames dropped)."""
     try:
         stream = _io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else open(source, "rb")
     except OSError as error:
@@ -27,39 +43,53 @@ def decode(source: bytes | str | Path) -> np.ndarray:
     with stream:
         try:
             with Image.open(stream) as picture:
-                width, height = picture.size
-                if width * height > MAX_PIXELS:
-                    raise UnreadableImage(
-                        f"image is {width}x{height} pixels, more than the {MAX_PIXELS // 1_000_000} megapixels we accept"
-                    )
-                picture.seek(0)
-                picture.load()
-                return to_rgb(ImageOps.exif_transpose(picture))
+                return _decode_opened(picture)
         except UnreadableImage:
             raise
         except Image.DecompressionBombError:
-            raise UnreadableImage(f"image has far more than the {MAX_PIXELS // 1_000_000} megapixels we accept") from None
+            raise UnreadableImage(_too_large_message()) from None
         except UnidentifiedImageError:
             raise UnreadableImage("not a supported image file (try a JPEG or PNG photo)") from None
-        except (OSError, SyntaxError, ValueError, EOFError) as error:
+        except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as error:
             raise UnreadableImage(f"the image file is damaged or truncated ({error})") from None
+
+
+def _too_large_message(width: int | None = None, height: int | None = None) -> str:
+    size = f"{width}x{height} pixels, " if width else ""
+    return f"image is {size}more than the {MAX_DECODE_PIXELS // 1_000_000} megapixels we can open"
+
+
+def _decode_opened(picture: Image.Image) -> Photo:
+    width, height = picture.size
+    if width * height > MAX_DECODE_PIXELS:
+        raise UnreadableImage(_too_large_message(width, height))
+    notes = []
+    if getattr(picture, "n_frames", 1) > 1:
+        notes.append(f"The file holds {picture.n_frames} frames; only the first was used.")
+    picture.seek(0)
+    if picture.format == "JPEG" and width * height > MAX_WORK_PIXELS:
+        # Let libjpeg decode at 1/2, 1/4 or 1/8 scale: a huge JPEG never needs full memory.
+        factor = (width * height / MAX_WORK_PIXELS) ** 0.5
+        picture.draft("RGB", (int(width / factor), int(height / factor)))
+    picture.load()
+    upright = ImageOps.exif_transpose(picture)
+    if upright.width * upright.height > MAX_WORK_PIXELS:
+        factor = (upright.width * upright.height / MAX_WORK_PIXELS) ** 0.5
+        upright = upright.resize((int(upright.width / factor), int(upright.height / factor)), Image.Resampling.BOX)
+    if upright.size not in ((width, height), (height, width)):
+        notes.append(f"The {width}x{height} photo was scaled down to {upright.width}x{upright.height} to keep it fast.")
+    return Photo(to_rgb(upright), (width, height), notes)
 
 
 def to_rgb(picture: Image.Image) -> np.ndarray:
     """Any Pillow mode -> (H, W, 3) uint8. Transparency is laid over white, deep images rescaled."""
-    if picture.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+    if picture.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
         values = np.asarray(picture, dtype=np.float64)
         top = 65535.0 if picture.mode.startswith("I;16") or values.max() > 255 else 255.0
         grey = np.clip(values / top * 255.0, 0, 255).round().astype(np.uint8)
         return np.repeat(grey[..., None], 3, axis=2)
-    if picture.mode in ("RGBA", "LA", "PA") or (picture.mode == "P" and "transparency" in picture.info):
+    if picture.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (picture.mode == "P" and "transparency" in picture.info):
         rgba = picture.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         picture = Image.alpha_composite(background, rgba)
     return np.asarray(picture.convert("RGB"), dtype=np.uint8).copy()
-
-
-def encode_png(image: np.ndarray) -> bytes:
-    buffer = _io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG")
-    return buffer.getvalue()

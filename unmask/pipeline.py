@@ -13,10 +13,12 @@ from pathlib import Path
 import numpy as np
 
 from unmask import faces as face_detection
-from unmask import frame, models
+from unmask import frame, io, models
 from unmask.sketch import pencil_sketch
 
-MAX_FACES = 20
+MAX_FACES = 20  # more faces than this in one photo: the largest ones are processed
+# Below this eye distance (photo pixels) a face has too few pixels for the model to draw on.
+MIN_EYE_DISTANCE = 12.0
 
 
 class NoFaceFound(ValueError):
@@ -35,6 +37,7 @@ class FaceResult:
 
 @dataclass
 class Result:
+    original: np.ndarray  # the photo as decoded (RGB uint8)
     image: np.ndarray  # same size as the input, faces replaced by synthesized ones
     sketch: np.ndarray | None  # (H, W) pencil sketch of the photo with synthesized faces
     faces: list[FaceResult]
@@ -69,12 +72,19 @@ class Unmasker:
         image = np.ascontiguousarray(image[..., :3] if image.ndim == 3 else np.repeat(image[..., None], 3, axis=2), np.uint8)
         found = face_detection.detect(image)
         notes = []
+        tiny = [face for face in found if face.eye_distance < MIN_EYE_DISTANCE]
+        found = [face for face in found if face.eye_distance >= MIN_EYE_DISTANCE]
+        if tiny:
+            notes.append(f"{len(tiny)} face{'s were' if len(tiny) > 1 else ' was'} too small to unmask and left as it was.")
         if len(found) > self.max_faces:
             notes.append(f"{len(found)} faces found; the {self.max_faces} largest were processed.")
             found = found[: self.max_faces]
         if not found and assume_crop:
             found = [whole_image_face(image)]
             notes.append("No face detected; the whole image was treated as one face crop.")
+        if not found and tiny:
+            raise NoFaceFound(f"Found {len(tiny)} face{'s' if len(tiny) > 1 else ''}, but too small to unmask: "
+                              "use a photo where the face is at least about 60 pixels wide.")
         if not found:
             raise NoFaceFound("No face found. Try a photo where the face is upright, well lit and at least "
                               "about 60 pixels wide, or (CLI) --assume-crop for a tight face crop.")
@@ -104,12 +114,19 @@ class Unmasker:
             FaceResult(face.box, face.landmarks, face.score, crop.pixels, pixels, None if sketches is None else sketches[i])
             for i, (face, crop, pixels) in enumerate(zip(prepared.found, prepared.crops, generated))
         ]
-        return Result(image, sketch, results, prepared.notes)
+        return Result(prepared.image, image, sketch, results, prepared.notes)
 
     def unmask(self, image: np.ndarray, assume_crop: bool = False) -> Result:
         prepared = self.pre_process(image, assume_crop)
         generated, sketches = self.process(prepared.crops)
         return self.post_process(prepared, generated, sketches)
+
+    def unmask_file(self, source: bytes | str | Path, assume_crop: bool = False) -> Result:
+        """Decode safely (``io.read``) and unmask; what decoding did is added to the notes."""
+        photo = io.read(source)
+        result = self.unmask(photo.pixels, assume_crop)
+        result.notes[:0] = photo.notes
+        return result
 
 
 def whole_image_face(image: np.ndarray) -> face_detection.Face:

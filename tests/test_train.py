@@ -1,0 +1,81 @@
+"""The training package end to end on a tiny face folder made from the public-domain astronaut."""
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from train import prepare
+from train.evaluate import evaluate
+from train.fit import fit_seed_model
+from unmask import models, weights
+
+from .conftest import SHARED_DATA
+
+
+@pytest.fixture(scope="module")
+def faces_dir(tmp_path_factory, astronaut):
+    """Eight UTKFace-style files: the astronaut's face cropped, shifted, scaled and mirrored."""
+    folder = tmp_path_factory.mktemp("faces")
+    for i in range(8):
+        top, left, size = 20 + 6 * i, 120 + 5 * i, 230 - 8 * i
+        face = astronaut[top : top + size, left : left + size]
+        face = face[:, ::-1] if i % 2 else face
+        Image.fromarray(cv2.resize(face, (200, 200), interpolation=cv2.INTER_AREA)).save(folder / f"{20 + 7 * i}_1_0_2017{i}.jpg.chip.jpg")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory, faces_dir):
+    out = tmp_path_factory.mktemp("cache")
+    summary = prepare.prepare(faces_dir, out, prepare.SplitSizes(train=4, val=1, test=2), seed=3)
+    return out, summary
+
+
+def test_prepare_splits_by_file_and_draws_every_kind_for_training(prepared):
+    out, summary = prepared
+    train, val, test = (prepare.load_split(out, name) for name in ("train", "val", "test"))
+    assert set(train["source"]).isdisjoint(test["source"]) and set(train["source"]).isdisjoint(val["source"])
+    assert len(train["source"]) == 4 * summary["splits"]["train"]["faces"]
+    assert sorted(set(train["kind"])) == ["black", "cloth", "kn95", "surgical"]
+    assert train["masked"].shape[1:] == (128, 128, 3) and train["sketch"].shape[1:] == (128, 128)
+    assert train["region"].dtype == bool and 0.1 < train["region"].mean() < 0.5
+    assert set(np.unique(test["age"])) <= {20 + 7 * i for i in range(8)}
+
+
+def test_prepare_twice_gives_the_same_pixels(prepared, faces_dir, tmp_path):
+    out, _ = prepared
+    prepare.prepare(faces_dir, tmp_path, prepare.SplitSizes(train=4, val=1, test=2), seed=3)
+    for name in ("train", "test"):
+        first, second = prepare.load_split(out, name), prepare.load_split(tmp_path, name)
+        for key in first:
+            assert np.array_equal(first[key], second[key]), (name, key)
+
+
+def test_fit_writes_weights_with_their_json_and_evaluate_scores_them(prepared, tmp_path):
+    cache, _ = prepared
+    bundle = tmp_path / "weights"
+    path = fit_seed_model("rgb2sketch", cache, epochs=1, batch_size=4, precision="float32", runs=tmp_path / "runs", bundle=bundle)
+    spec = json.loads((bundle / "rgb2sketch.json").read_text())
+    assert spec["sha256"] == weights.sha256_of(path) and spec["parameters"] == 1_947_361
+    assert spec["training"]["epochs_run"] == 1 and spec["frame"]["size"] == 128
+    model = models.FaceModel("rgb2sketch", path)
+    assert model.predict(np.zeros((2, 128, 128, 3), np.uint8)).shape == (2, 128, 128, 1)
+
+    summary = evaluate(cache, ["rgb2sketch"], tmp_path / "reports", update_json=True, weights_dir=bundle, runs=tmp_path / "runs")
+    report = (tmp_path / "reports" / "evaluation.md").read_text()
+    assert "| telea |" in report and "| rgb2sketch |" in report and "per age band" in report
+    assert (tmp_path / "reports" / "rgb2sketch" / "test_grid.png").exists()
+    assert (tmp_path / "reports" / "rgb2sketch" / "loss.png").exists()
+    updated = json.loads((bundle / "rgb2sketch.json").read_text())
+    assert updated["metrics"]["psnr_face"] == round(summary["rgb2sketch"]["psnr_face"], 4)
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "faces" / "utkface").is_dir(), reason="../shared/data is not here")
+def test_real_faces_align_when_the_data_is_present():
+    files = prepare.list_images(SHARED_DATA / "faces" / "utkface")[:5]
+    crops = [prepare.align_face(path)[0] for path in files]
+    assert sum(crop is not None for crop in crops) >= 4
