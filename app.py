@@ -16,6 +16,11 @@ from unmask.pipeline import NoFaceFound, Unmasker
 EXAMPLES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "examples")
 COLOUR_MODELS = [name for name, info in models.MODELS.items() if info.output == "rgb"]
 
+# One model call at a time keeps the two CPU cores busy without thrashing; sixteen waiting
+# requests at most, after which newcomers are told the queue is full instead of waiting forever.
+CONCURRENCY = 1
+QUEUE_MAX_SIZE = 16
+
 NOTICE = """
 **The result is a synthesized guess, not the person's real face.** A neural network invents a
 plausible nose, mouth and chin; it cannot know what is under the mask. Don't use it to identify anyone.
@@ -25,15 +30,17 @@ Your photo is processed for this request only: it is not stored beyond a short-l
 
 
 class PhotoInput(gr.Image):
-    """``gr.Image`` that passes the uploaded file's path on and answers unreadable files in words.
+    """``gr.Image`` that hands the uploaded file itself to ``unmask.io``.
 
-    Gradio peeks into uploads with Pillow before our code runs; its failure would reach the user
-    as a generic error, so it is turned into the same message ``unmask.io`` gives.
+    Gradio would open uploads with Pillow before our code runs, and its failures (not an image,
+    a decompression bomb) would reach the user as a generic error. Our decoder answers in words.
     """
 
     is_template = True  # render with gr.Image's front end
 
     def preprocess(self, payload):
+        if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
+            return payload.path
         try:
             return super().preprocess(payload)
         except Exception:
@@ -75,11 +82,11 @@ def build_demo(get_unmasker: Callable[[str], Unmasker] = cached_unmasker) -> gr.
         examples = sorted(f for f in os.listdir(EXAMPLES_DIR) if f.lower().endswith((".png", ".jpg", ".jpeg")))
         gr.Examples([[os.path.join(EXAMPLES_DIR, f)] for f in examples], inputs=[photo])
         button.click(run, inputs=[photo, model], outputs=[slider, sketch, found], api_name="unmask")
-    return demo
+    return demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=CONCURRENCY)
 
 
 if __name__ == "__main__":
     cached_unmasker(models.DEFAULT_MODEL)  # load and warm up before the first visitor
-    build_demo().queue(max_size=16, default_concurrency_limit=1).launch(
+    build_demo().launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0")
     )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -36,3 +37,20 @@ def unmasker():
     from unmask.pipeline import Unmasker
 
     return Unmasker()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_client(unmasker):
+    import app
+    from gradio_client import Client
+
+    demo = app.build_demo(lambda model: unmasker)
+    _, url, _ = demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    yield Client(url, verbose=False)
+    demo.close()

@@ -55,7 +55,7 @@ def test_first_frame_of_an_animation():
     assert out[0, 0, 0] > 200 and out[0, 0, 1] < 50
 
 
-@pytest.mark.parametrize("payload", [b"", b"hello, this is text", b"%PDF-1.4\n1 0 obj\n", b"PK\x03\x04" + bytes(40)])
+@pytest.mark.parametrize("payload", [b"hello, this is text", b"%PDF-1.4\n1 0 obj\n", b"PK\x03\x04" + bytes(40)])
 def test_not_an_image_is_refused_in_words(payload):
     with pytest.raises(io.UnreadableImage, match="not a supported image"):
         io.decode(payload)
@@ -81,3 +81,8 @@ def test_decompression_bomb_is_refused_before_decoding():
 def test_missing_file_is_refused_in_words(tmp_path):
     with pytest.raises(io.UnreadableImage, match="cannot open"):
         io.decode(tmp_path / "nope.jpg")
+
+
+def test_empty_file_is_refused_in_words():
+    with pytest.raises(io.UnreadableImage, match="empty"):
+        io.decode(b"")

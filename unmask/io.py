@@ -41,6 +41,9 @@ def read(source: bytes | str | Path) -> Photo:
     except OSError as error:
         raise UnreadableImage(f"cannot open {source}: {error.strerror or error}") from None
     with stream:
+        if not stream.read(1):
+            raise UnreadableImage("the file is empty")
+        stream.seek(0)
         try:
             with Image.open(stream) as picture:
                 return _decode_opened(picture)
