@@ -21,6 +21,9 @@ COLOUR_MODELS = [name for name, info in models.MODELS.items() if info.output == 
 CONCURRENCY = 1
 QUEUE_MAX_SIZE = 16
 
+# Privacy: no run history kept in visitors' browsers (it would point at their uploads).
+LAUNCH_OPTIONS = {"run_history": False, "footer_links": ["api", "gradio"]}
+
 NOTICE = """
 **The result is a synthesized guess, not the person's real face.** A neural network invents a
 plausible nose, mouth and chin; it cannot know what is under the mask. Don't use it to identify anyone.
@@ -74,11 +77,11 @@ def build_demo(get_unmasker: Callable[[str], Unmasker] = cached_unmasker) -> gr.
                 photo = PhotoInput(label="Photo with a mask", type="filepath", image_mode=None,
                                    sources=["upload", "webcam", "clipboard"])
                 model = gr.Dropdown(COLOUR_MODELS, value=models.DEFAULT_MODEL, label="Model")
-                button = gr.Button("Unmask", variant="primary")
+                button = gr.Button("Unmask", variant="primary", elem_id="unmask-button")
             with gr.Column():
-                slider = gr.ImageSlider(label="Before / after (synthesized)", type="numpy")
-                sketch = gr.Image(label="Pencil sketch (synthesized)", type="numpy", image_mode="L")
-                found = gr.Textbox(label="What was found", lines=3)
+                slider = gr.ImageSlider(label="Before / after (synthesized)", type="numpy", elem_id="result-slider")
+                sketch = gr.Image(label="Pencil sketch (synthesized)", type="numpy", image_mode="L", elem_id="result-sketch")
+                found = gr.Textbox(label="What was found", lines=3, elem_id="found")
         examples = sorted(f for f in os.listdir(EXAMPLES_DIR) if f.lower().endswith((".png", ".jpg", ".jpeg")))
         gr.Examples([[os.path.join(EXAMPLES_DIR, f)] for f in examples], inputs=[photo])
         button.click(run, inputs=[photo, model], outputs=[slider, sketch, found], api_name="unmask")
@@ -87,6 +90,4 @@ def build_demo(get_unmasker: Callable[[str], Unmasker] = cached_unmasker) -> gr.
 
 if __name__ == "__main__":
     cached_unmasker(models.DEFAULT_MODEL)  # load and warm up before the first visitor
-    build_demo().launch(
-        server_name=os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0")
-    )
+    build_demo().launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0"), **LAUNCH_OPTIONS)

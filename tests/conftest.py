@@ -46,11 +46,19 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_client(unmasker):
+def app_url(unmasker):
+    """The real page, served on a free loopback port for the whole session."""
     import app
-    from gradio_client import Client
 
     demo = app.build_demo(lambda model: unmasker)
-    _, url, _ = demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
-    yield Client(url, verbose=False)
+    _, url, _ = demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True,
+                            **app.LAUNCH_OPTIONS)
+    yield url
     demo.close()
+
+
+@pytest.fixture(scope="session")
+def app_client(app_url):
+    from gradio_client import Client
+
+    return Client(app_url, verbose=False)

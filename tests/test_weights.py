@@ -81,3 +81,13 @@ def test_explicit_path_is_used_as_given(tmp_path):
     resolved = weights.resolve("rgb2rgb", tmp_path / "mine.keras")
     assert resolved.source == "explicit" and resolved.path == tmp_path / "mine.keras"
     assert json.loads((tmp_path / "mine.json").read_text())["name"] == "rgb2rgb"
+
+
+def test_unreachable_hub_falls_back_to_bundled(tmp_path):
+    # Online mode, but the Hub endpoint is a closed port on this machine: the download fails fast.
+    done = resolve_in_subprocess({"HF_HUB_CACHE": str(tmp_path), "HF_ENDPOINT": "http://127.0.0.1:9",
+                                  "HF_HUB_ETAG_TIMEOUT": "2", "HF_HUB_DOWNLOAD_TIMEOUT": "2",
+                                  "UNMASK_MODEL_REPO": "someone/unmask-models"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "bundled"
+    assert done.stderr.count("using the bundled weights") == 1
