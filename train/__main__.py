@@ -1,4 +1,4 @@
-"""``python -m train prepare|fit|evaluate``: every bundled model can be rebuilt from here."""
+"""``python -m train prepare|fit|evaluate|publish``: every bundled model can be rebuilt from here."""
 from __future__ import annotations
 
 import argparse
@@ -41,6 +41,12 @@ def main(argv: list[str] | None = None) -> None:
     ev.add_argument("--reports", type=Path, default=Path("reports"))
     ev.add_argument("--update-json", action="store_true", help="write the metrics into the bundled model JSON")
 
+    pub = commands.add_parser("publish", help="upload the bundled models and a model card to the Hub, tagged")
+    pub.add_argument("--repo-id", required=True, help="OWNER/NAME on the Hugging Face Hub")
+    pub.add_argument("--models", nargs="+", default=["rgb2rgb", "rgb2sketch"])
+    pub.add_argument("--out", type=Path, default=Path("build/publish"), help="where the upload folder is built")
+    pub.add_argument("--dry-run", action="store_true", help="build the folder, upload nothing")
+
     args = parser.parse_args(argv)
     if args.command == "prepare":
         from train.prepare import SplitSizes, prepare, preview
@@ -58,6 +64,10 @@ def main(argv: list[str] | None = None) -> None:
         from train.evaluate import evaluate
 
         evaluate(args.cache, args.models, args.reports, args.update_json)
+    elif args.command == "publish":
+        from train.publish import publish
+
+        publish(args.repo_id, args.models, args.out, args.dry_run)
 
 
 if __name__ == "__main__":
