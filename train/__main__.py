@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     ev.add_argument("--models", nargs="+", default=["rgb2rgb", "rgb2sketch"])
     ev.add_argument("--reports", type=Path, default=Path("reports"))
     ev.add_argument("--update-json", action="store_true", help="write the metrics into the bundled model JSON")
+    ev.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding real_masked/ for the looking sheet")
 
     pub = commands.add_parser("publish", help="upload the bundled models and a model card to the Hub, tagged")
     pub.add_argument("--repo-id", required=True, help="OWNER/NAME on the Hugging Face Hub")
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "evaluate":
         from train.evaluate import evaluate
 
-        evaluate(args.cache, args.models, args.reports, args.update_json)
+        evaluate(args.cache, args.models, args.reports, args.update_json, real_dir=args.data / "real_masked")
     elif args.command == "publish":
         from train.publish import publish
 

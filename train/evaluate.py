@@ -109,8 +109,35 @@ def loss_plot(history_csv: Path, path: Path, title: str) -> None:
     plt.close(fig)
 
 
+def real_masked_sheet(real_dir: Path, names: list[str], path: Path, count: int = 24,
+                      weights_dir: Path = weights.BUNDLED_DIR) -> int:
+    """Real masked photos (no ground truth: for looking): aligned input, then each model's output.
+
+    Photos are the first ``count`` (sorted by name) in which a face is found. Returns how many."""
+    from train.prepare import align_face, list_images
+
+    loaded = [models.FaceModel(name, weights_dir / f"{name}.keras") for name in names]
+    rows = []
+    for source in list_images(real_dir):
+        crop, _ = align_face(source)
+        if crop is None:
+            continue
+        outputs = [model.predict(crop.pixels) for model in loaded]
+        outputs = [np.repeat(o, 3, axis=-1) if o.shape[-1] == 1 else o for o in outputs]
+        rows.append(np.concatenate([crop.pixels, *outputs], axis=1))
+        if len(rows) == count:
+            break
+    if rows:
+        half = (len(rows) + 1) // 2  # two columns of rows keep the sheet roughly square
+        left, right = rows[:half], rows[half:] + [np.zeros_like(rows[0])] * (half - len(rows[half:]))
+        sheet = np.concatenate([np.concatenate(left, axis=0), np.concatenate(right, axis=0)], axis=1)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(path), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+    return len(rows)
+
+
 def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bool,
-             weights_dir: Path = weights.BUNDLED_DIR, runs: Path = Path("runs")) -> dict:
+             weights_dir: Path = weights.BUNDLED_DIR, runs: Path = Path("runs"), real_dir: Path | None = None) -> dict:
     test = load_split(cache, "test")
     reports.mkdir(parents=True, exist_ok=True)
     sections = [f"# Evaluation on the held-out test split\n\n{len(test['source'])} faces, one random synthetic "
@@ -138,6 +165,10 @@ def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bo
             if history.exists():
                 loss_plot(history, reports / name / "loss.png", name)
                 sections.append(f"![{name} training curves]({name}/loss.png)\n")
+    if real_dir is not None and real_dir.is_dir():
+        shown_real = real_masked_sheet(real_dir, model_names, reports / "real_masked.png", weights_dir=weights_dir)
+        sections += ["## Real masked photos\n", f"{shown_real} real photos (no ground truth exists: for looking only). "
+                     "Each row: aligned input | " + " | ".join(model_names) + ".\n", "![real masked photos](real_masked.png)\n"]
     (reports / "evaluation.md").write_text("\n".join(sections))
     print("\n".join(sections))
     if update_json:

@@ -56,6 +56,7 @@ def fit_seed_model(model_name: str, cache: Path, epochs: int | None, batch_size:
         keras.callbacks.EarlyStopping(monitor="loss", patience=3),
         keras.callbacks.ModelCheckpoint(best, monitor="val_loss", mode="min", save_best_only=True, save_weights_only=True),
         keras.callbacks.CSVLogger(run_dir / "history.csv"),
+        keras.callbacks.TensorBoard(run_dir / "tensorboard", update_freq="epoch"),
     ]
     start = time.time()
     history = model.fit(dataset(x_train, y_train, batch_size, True), validation_data=dataset(x_val, y_val, batch_size, False),
