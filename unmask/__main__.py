@@ -11,15 +11,12 @@ import logging
 import sys
 from pathlib import Path
 
-from PIL import Image
-from PIL.PngImagePlugin import PngInfo
 from tqdm import tqdm
 
 from unmask import io, models
 from unmask.weights import WeightsError
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
-SYNTHESIZED_NOTE = "Synthesized by unmask: the face under the mask is a machine-made guess, not the real person."
 
 
 def expand(inputs: list[Path]) -> list[Path]:
@@ -31,12 +28,6 @@ def expand(inputs: list[Path]) -> list[Path]:
         else:
             files.append(item)
     return files
-
-
-def save_png(pixels, path: Path) -> None:
-    info = PngInfo()
-    info.add_text("Description", SYNTHESIZED_NOTE)
-    Image.fromarray(pixels).save(path, pnginfo=info)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,9 +63,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         for note in result.notes:
             tqdm.write(f"{path}: {note}", file=sys.stderr)
-        save_png(result.image, args.out / f"{path.stem}.png")
+        (args.out / f"{path.stem}.png").write_bytes(io.encode_png(result.image))
         if args.sketch and result.sketch is not None:
-            save_png(result.sketch, args.out / f"{path.stem}_sketch.png")
+            (args.out / f"{path.stem}_sketch.png").write_bytes(io.encode_png(result.sketch))
     return 1 if failed else 0
 
 

@@ -13,9 +13,13 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL.PngImagePlugin import PngInfo
 
 MAX_DECODE_PIXELS = 200_000_000  # beyond this a file is a decompression bomb or a mistake: refused
 MAX_WORK_PIXELS = 24_000_000  # a 6000x4000 photo; larger ones are scaled down to this, not refused
+
+
+SYNTHESIZED_NOTE = "Synthesized by unmask: the face under the mask is a machine-made guess, not the real person."
 
 
 class UnreadableImage(ValueError):
@@ -96,3 +100,13 @@ def to_rgb(picture: Image.Image) -> np.ndarray:
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         picture = Image.alpha_composite(background, rgba)
     return np.asarray(picture.convert("RGB"), dtype=np.uint8).copy()
+
+
+def encode_png(pixels: np.ndarray) -> bytes:
+    """PNG bytes labelled as synthesized in their metadata. Compression level 1: about 4x faster
+    than Pillow's default for a 1024x1024 photo, for files about 15% larger."""
+    info = PngInfo()
+    info.add_text("Description", SYNTHESIZED_NOTE)
+    buffer = _io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG", pnginfo=info, compress_level=1)
+    return buffer.getvalue()

@@ -1,0 +1,154 @@
+"""Where the time goes: each stage of one request, cold start, and CLI throughput, as a table.
+
+    python -m bench.stages [--repeats 30] [--cli-images 100]
+
+Stages of one request for one face in a 1024x1024 JPEG: decode, detect, align, model (both the
+colour and the sketch model), paste back, encode PNG. Each is timed ``--repeats`` times; the
+table gives the median, the spread (25th-75th percentile) and its share of the whole request.
+The model's bare forward pass (one crop, colour model) is the reference the whole request is
+compared to, and its FLOP rate is set against the CPU's float32 peak.
+"""
+from __future__ import annotations
+
+import argparse
+import io as stdlib_io
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "astronaut_surgical.jpg"
+
+
+def timed(function, repeats: int) -> tuple[float, float, float]:
+    """Median, 25th and 75th percentile in milliseconds."""
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - start) * 1000)
+    return float(np.median(samples)), float(np.percentile(samples, 25)), float(np.percentile(samples, 75))
+
+
+def model_flops(model) -> float:
+    """Floating-point operations (2 per multiply-add) of one forward pass, from the conv layers."""
+    import keras
+
+    total = 0.0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2DTranspose):
+            _, h, w, c_in = layer.input.shape
+            total += 2.0 * h * w * np.prod(layer.kernel_size) * c_in * layer.filters
+        elif isinstance(layer, keras.layers.Conv2D):
+            _, h, w, c_out = layer.output.shape
+            total += 2.0 * h * w * np.prod(layer.kernel_size) * layer.input.shape[-1] * c_out
+    return total
+
+
+def cpu_peak_gflops() -> tuple[float, str]:
+    """float32 peak: cores x clock x 64 (two AVX-512 FMA units x 16 lanes x 2 flops)."""
+    mhz = max(float(line.split(":")[1]) for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("cpu MHz"))
+    cores = os.cpu_count() or 1
+    return cores * mhz / 1000 * 64, f"{cores} cores x {mhz / 1000:.2f} GHz x 64 flop/cycle (AVX-512 FMA, float32)"
+
+
+def cold_start() -> dict[str, float]:
+    code = (
+        "import time; t0 = time.perf_counter()\n"
+        "from unmask.pipeline import Unmasker\n"
+        "t1 = time.perf_counter(); u = Unmasker(); t2 = time.perf_counter()\n"
+        f"u.unmask_file({str(EXAMPLE)!r}); t3 = time.perf_counter()\n"
+        "print(t1 - t0, t2 - t1, t3 - t2)\n"
+    )
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    total = time.perf_counter() - start
+    imports, load, first = (float(v) for v in done.stdout.split())
+    return {"import": imports, "load + warm-up": load, "first request": first, "process total": total}
+
+
+def cli_throughput(count: int) -> tuple[float, float]:
+    with tempfile.TemporaryDirectory() as folder:
+        photos = Path(folder) / "in"
+        photos.mkdir()
+        base = Image.open(EXAMPLE).convert("RGB")
+        for i in range(count):
+            size = 512 + (i % 5) * 128
+            base.resize((size, size)).save(photos / f"{i:03d}.jpg", quality=90)
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "unmask", str(photos), "-o", str(Path(folder) / "out"), "--sketch"],
+                       cwd=ROOT, capture_output=True, check=True)
+        seconds = time.perf_counter() - start
+    return seconds, count / seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--cli-images", type=int, default=100)
+    parser.add_argument("--precision", default=None, help="auto (default), bfloat16 or float32")
+    args = parser.parse_args()
+    if args.precision:
+        os.environ["UNMASK_PRECISION"] = args.precision
+
+    from unmask import faces, frame, io
+    from unmask.pipeline import Unmasker
+
+    cold = cold_start()
+    photo = Image.open(EXAMPLE).convert("RGB").resize((1024, 1024))
+    buffer = stdlib_io.BytesIO()
+    photo.save(buffer, format="JPEG", quality=92)
+    jpeg = buffer.getvalue()
+
+    unmasker = Unmasker()
+    image = io.decode(jpeg)
+    found = faces.detect(image)
+    prepared = unmasker.pre_process(image)
+    generated, sketches = unmasker.process(prepared.crops)
+    result = unmasker.post_process(prepared, generated, sketches)
+    one_crop = np.stack([prepared.crops[0].pixels])
+
+    def whole():
+        io.encode_png(unmasker.unmask_file(jpeg).image)
+
+    stages = {
+        "decode (1024x1024 JPEG)": lambda: io.decode(jpeg),
+        "detect (MTCNN)": lambda: faces.detect(image),
+        "align": lambda: [frame.align(image, f.landmarks) for f in found],
+        "model (colour + sketch)": lambda: unmasker.process(prepared.crops),
+        "paste back (+ photo sketch)": lambda: unmasker.post_process(prepared, generated, sketches),
+        "encode PNG": lambda: io.encode_png(result.image),
+    }
+    rows = {name: timed(fn, args.repeats) for name, fn in stages.items()}
+    whole_ms = timed(whole, args.repeats)
+    forward_ms = timed(lambda: unmasker.model.predict(one_crop), args.repeats)
+    flops = model_flops(unmasker.model.model)
+    peak, peak_text = cpu_peak_gflops()
+    stage_sum = sum(median for median, _, _ in rows.values())
+
+    print(f"precision: {unmasker.model.precision}, faces: {len(found)}, repeats: {args.repeats}\n")
+    print("| stage | median ms | p25-p75 ms | share |")
+    print("|---|---|---|---|")
+    for name, (median, low, high) in rows.items():
+        print(f"| {name} | {median:.1f} | {low:.1f}-{high:.1f} | {median / stage_sum:.0%} |")
+    print(f"| **whole request** (unmask_file + PNG) | {whole_ms[0]:.1f} | {whole_ms[1]:.1f}-{whole_ms[2]:.1f} | |")
+    print(f"| bare forward pass, colour model, 1 crop | {forward_ms[0]:.1f} | {forward_ms[1]:.1f}-{forward_ms[2]:.1f} | |")
+    print(f"\nwhole request / bare forward pass: {whole_ms[0] / forward_ms[0]:.1f}x")
+    achieved = flops / (forward_ms[0] / 1000) / 1e9
+    print(f"model: {flops / 1e9:.2f} GFLOP per face, {achieved:.0f} GFLOP/s = {achieved / peak:.0%} of the float32 peak "
+          f"({peak:.0f} GFLOP/s = {peak_text})")
+    print("\ncold start: " + ", ".join(f"{k} {v:.2f} s" for k, v in cold.items()))
+    if args.cli_images:
+        seconds, rate = cli_throughput(args.cli_images)
+        print(f"CLI on {args.cli_images} photos (512-1024 px, --sketch): {seconds:.1f} s, {rate:.2f} photos/s, "
+              f"{1000 / rate:.0f} ms per photo including start-up")
+
+
+if __name__ == "__main__":
+    main()
