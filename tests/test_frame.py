@@ -48,3 +48,14 @@ def test_paste_only_changes_the_lower_face(astronaut, astronaut_face):
     mouth = astronaut_face.landmarks[3:].mean(0).astype(int)
     assert pasted[mouth[1], mouth[0]].min() > 240
     assert pasted.shape == astronaut.shape
+
+
+def test_valid_mask_marks_replicated_borders(astronaut, astronaut_face):
+    tight = astronaut[60:200, 170:280]  # a crop tighter than the frame: borders get replicated
+    landmarks = astronaut_face.landmarks - np.array([170, 60], np.float32)
+    crop = frame.align(tight, landmarks)
+    valid = frame.valid_mask(tight.shape, crop.matrix)
+    assert valid[64, 64] and not valid.all()
+    assert not valid[0].any() or not valid[:, 0].any()
+    full = frame.valid_mask(astronaut.shape, frame.align(astronaut, astronaut_face.landmarks).matrix)
+    assert full.all()

@@ -43,6 +43,7 @@ def test_prepare_splits_by_file_and_draws_every_kind_for_training(prepared):
     assert sorted(set(train["kind"])) == ["black", "cloth", "kn95", "surgical"]
     assert train["masked"].shape[1:] == (128, 128, 3) and train["sketch"].shape[1:] == (128, 128)
     assert train["region"].dtype == bool and 0.1 < train["region"].mean() < 0.5
+    assert train["valid"].dtype == bool and train["valid"].shape == train["region"].shape
     assert set(np.unique(test["age"])) <= {20 + 7 * i for i in range(8)}
 
 

@@ -22,7 +22,8 @@ def main(argv: list[str] | None = None) -> None:
     prep.add_argument("--train-faces", type=int, default=1000)
     prep.add_argument("--val-faces", type=int, default=100)
     prep.add_argument("--test-faces", type=int, default=400)
-    prep.add_argument("--train-masks", default="all", help="'all' (one of each kind, the seed's 4) or a count of random kinds")
+    prep.add_argument("--train-masks", default="seed",
+                      help="'seed' (one of each of the seed's 4 kinds), 'all' (one of every kind) or a count of random kinds")
     prep.add_argument("--seed", type=int, default=0)
 
     fit = commands.add_parser("fit", help="train a model with the seed's recipe")
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "prepare":
         from train.prepare import SplitSizes, prepare, preview
 
-        masks_per_face = args.train_masks if args.train_masks == "all" else int(args.train_masks)
+        masks_per_face = args.train_masks if args.train_masks in ("seed", "all") else int(args.train_masks)
         summary = prepare(args.data / "faces" / "utkface", args.out,
                           SplitSizes(args.train_faces, args.val_faces, args.test_faces), args.seed, masks_per_face)
         preview(args.out, args.out / "preview.png")

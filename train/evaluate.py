@@ -119,7 +119,7 @@ def real_masked_sheet(real_dir: Path, names: list[str], path: Path, count: int =
     loaded = [models.FaceModel(name, weights_dir / f"{name}.keras") for name in names]
     rows = []
     for source in list_images(real_dir):
-        crop, _ = align_face(source)
+        crop, _, _ = align_face(source)
         if crop is None:
             continue
         outputs = [model.predict(crop.pixels) for model in loaded]

@@ -1,8 +1,8 @@
 """Faces -> aligned 128x128 crops with synthetic masks, cached as ``.npz`` per split.
 
 The split is by file with a fixed seed, so a face never appears in two splits. Each training face
-gets one mask of every kind (the seed's protocol); each validation and test face gets one mask of
-a random kind. Masks are drawn with a per-face seed, so preparing twice gives the same pixels.
+gets one mask of each of the seed's four kinds by default (its protocol); each validation and test
+face gets one mask of a random kind (any of them, N95 included). Masks are drawn with a per-face seed, so preparing twice gives the same pixels.
 """
 from __future__ import annotations
 
@@ -55,55 +55,66 @@ def face_seed(path: Path, seed: int) -> int:
     return int.from_bytes(digest[:8], "little")
 
 
-def align_face(path: Path) -> tuple[frame.Crop | None, str]:
-    """The aligned crop of the most confident face in a photo, or None and the reason."""
+def align_face(path: Path) -> tuple[frame.Crop | None, np.ndarray | None, str]:
+    """The aligned crop of the most confident face in a photo, the mask of its real (not
+    border-replicated) pixels, or None, None and the reason."""
     try:
         image = io.decode(path)
     except io.UnreadableImage as error:
-        return None, f"unreadable: {error}"
+        return None, None, f"unreadable: {error}"
     found = faces.detect(image)
     if not found:
-        return None, "no face detected"
+        return None, None, "no face detected"
     best = max(found, key=lambda f: f.score)
-    return frame.align(image, best.landmarks), "ok"
+    crop = frame.align(image, best.landmarks)
+    return crop, frame.valid_mask(image.shape, crop.matrix), "ok"
+
+
+def kinds_for(masks_per_face: int | str, rng: np.random.Generator) -> list[str]:
+    """'seed': one of each of the seed report's four kinds; 'all': one of every kind; N: N random kinds."""
+    if masks_per_face == "seed":
+        return list(masks.SEED_KINDS)
+    if masks_per_face == "all":
+        return list(masks.MASKS)
+    kinds = list(masks.MASKS)
+    return [kinds[rng.integers(len(kinds))] for _ in range(int(masks_per_face))]
 
 
 def prepare_split(files: list[Path], wanted: int, masks_per_face: int | str, seed: int,
                   desc: str) -> tuple[dict[str, np.ndarray], collections.Counter]:
-    """Align up to ``wanted`` faces and draw masks on each. ``masks_per_face='all'`` draws every kind."""
+    """Align up to ``wanted`` faces and draw masks on each (see ``kinds_for``)."""
     records: dict[str, list] = collections.defaultdict(list)
     reasons: collections.Counter = collections.Counter()
-    kinds = list(masks.MASKS)
     used = 0
     with tqdm(total=wanted, desc=desc, unit="face") as progress:
         for path in files:
             if used >= wanted:
                 break
-            crop, reason = align_face(path)
+            crop, valid, reason = align_face(path)
             reasons[reason] += 1
             if crop is None:
                 continue
             rng = np.random.default_rng(face_seed(path, seed))
-            chosen = kinds if masks_per_face == "all" else [kinds[rng.integers(len(kinds))] for _ in range(int(masks_per_face))]
             sketch = pencil_sketch(crop.pixels)
-            for kind in chosen:
+            for kind in kinds_for(masks_per_face, rng):
                 masked, region = masks.draw_mask(crop.pixels, crop.landmarks, kind, rng)
                 records["masked"].append(masked)
                 records["target"].append(crop.pixels)
                 records["sketch"].append(sketch)
                 records["region"].append(region)
+                records["valid"].append(valid)
                 records["landmarks"].append(crop.landmarks)
                 records["kind"].append(kind)
                 records["age"].append(age_of(path))
                 records["source"].append(path.name)
             used += 1
             progress.update(1)
-    arrays = {key: np.stack(values) if key in ("masked", "target", "sketch", "region", "landmarks") else np.array(values)
+    arrays = {key: np.stack(values) if key in ("masked", "target", "sketch", "region", "valid", "landmarks") else np.array(values)
               for key, values in records.items()}
     return arrays, reasons
 
 
-def prepare(faces_dir: Path, out_dir: Path, sizes: SplitSizes, seed: int = 0, train_masks: int | str = "all") -> dict:
+def prepare(faces_dir: Path, out_dir: Path, sizes: SplitSizes, seed: int = 0, train_masks: int | str = "seed") -> dict:
     files = list_images(faces_dir)
     if not files:
         raise FileNotFoundError(f"no images under {faces_dir}")

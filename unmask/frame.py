@@ -80,6 +80,14 @@ def align(image: np.ndarray, landmarks: np.ndarray) -> Crop:
     return Crop(pixels, matrix, transform_points(matrix, landmarks))
 
 
+def valid_mask(image_shape: tuple[int, ...], matrix: np.ndarray) -> np.ndarray:
+    """Boolean (SIZE, SIZE): frame pixels that come from inside the photo, not from replicated borders.
+
+    Tight crops leave streaks of replicated border in the frame; training can weight them out."""
+    ones = np.ones(image_shape[:2], np.uint8)
+    return cv2.warpAffine(ones, matrix, (SIZE, SIZE), flags=cv2.INTER_NEAREST, borderValue=0) > 0
+
+
 def lower_face_alpha(feather: float = 2.0) -> np.ndarray:
     """Soft (SIZE, SIZE) float32 weight of the part of the frame a mask can cover.
 

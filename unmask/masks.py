@@ -1,6 +1,7 @@
 """Synthetic face masks drawn from the five landmarks: one function per kind, one ``MASKS`` table.
 
-Each kind returns ``(masked, region)``: the image with the mask drawn on, and the boolean region
+The seed report's four kinds (black, surgical, cloth, KN95) and N95 cups with head straps;
+KN95, N95 and cloth masks sometimes carry an exhalation valve. Each kind returns ``(masked, region)``: the image with the mask drawn on, and the boolean region
 it covers (straps included). Shapes, colours, patterns and shading are randomised by ``rng``, so
 training sees many masks of each kind. Used by ``train/`` for training pairs and by the examples.
 
@@ -78,17 +79,42 @@ def _fill(shape: tuple[int, int], polygons: list[np.ndarray], thickness_lines: l
     return canvas.astype(np.float32) / 255
 
 
+def _ear_loops(rng: np.random.Generator) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    return [((side * 0.95, rng.uniform(0.45, 0.6)), (side * 1.55, rng.uniform(0.15, 0.35))) for side in (-1, 1)]
+
+
+def _head_straps(rng: np.random.Generator) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    """N95 straps: one over the ears towards the crown, one under them towards the neck."""
+    upper = [((side * 0.95, 0.55), (side * 1.6, rng.uniform(-0.45, -0.2))) for side in (-1, 1)]
+    lower = [((side * 0.9, 1.25), (side * 1.6, rng.uniform(1.05, 1.3))) for side in (-1, 1)]
+    return upper + lower
+
+
+def _with_valve(fabric: Callable[[np.ndarray], np.ndarray], rng: np.random.Generator) -> Callable[[np.ndarray], np.ndarray]:
+    """An exhalation valve: a plastic disk with a darker rim, on one side of the mouth."""
+    centre = np.array([rng.choice([-1, 1]) * rng.uniform(0.35, 0.5), rng.uniform(0.95, 1.15)])
+    radius = rng.uniform(0.15, 0.22)
+    plastic = np.array([rng.choice([235.0, 60.0, 150.0])] * 3) + rng.uniform(-10, 10, 3)
+
+    def valved(ab: np.ndarray) -> np.ndarray:
+        colour = fabric(ab)
+        distance = np.linalg.norm((ab - centre) * [1.0, 1.4], axis=-1) / radius
+        disk = np.clip((1 - distance) * 8, 0, 1)[..., None]
+        rim = np.exp(-((distance - 0.9) / 0.08) ** 2)[..., None]
+        return colour * (1 - disk) + (plastic * (1 - 0.35 * rim)) * disk
+
+    return valved
+
+
 def _composite(image: np.ndarray, axes: FaceAxes, outline_ab: np.ndarray, fabric: Callable[[np.ndarray], np.ndarray],
-               rng: np.random.Generator, strap_colour: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+               rng: np.random.Generator, strap_colour: np.ndarray,
+               straps_ab: list[tuple[tuple[float, float], tuple[float, float]]] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Draw a mask of this outline (face units) and fabric (face coords -> RGB float) on ``image``."""
     h, w = image.shape[:2]
     outline = axes.to_image(outline_ab)
     eye_distance = float(np.linalg.norm(axes.across))
-    straps = []
-    for side in (-1, 1):
-        start = axes.to_image(np.array([side * 0.95, rng.uniform(0.45, 0.6)]))
-        end = axes.to_image(np.array([side * 1.55, rng.uniform(0.15, 0.35)]))
-        straps.append((np.stack([start, end]), int(round(max(1.0, 0.06 * eye_distance)))))
+    width = int(round(max(1.0, 0.06 * eye_distance)))
+    straps = [(axes.to_image(np.array([start, end])), width) for start, end in (straps_ab or _ear_loops(rng))]
     body = _fill((h, w), [outline])
     strap_alpha = np.clip(_fill((h, w), [], straps) - body, 0, 1)
     alpha = np.clip(body + strap_alpha, 0, 1)
@@ -100,11 +126,17 @@ def _composite(image: np.ndarray, axes: FaceAxes, outline_ab: np.ndarray, fabric
         gy, gx = np.mgrid[y0:y1, x0:x1]
         ab = axes.to_face(np.stack([gx, gy], -1).astype(np.float64))
         colour = fabric(ab)
-        # Lit like a curved surface: darker towards the cheeks, a soft light from one side.
+        # Lit like a curved surface: darker towards the cheeks, a soft light from one side...
         light = rng.uniform(-0.25, 0.25)
         shade = (1 - 0.22 * np.clip(ab[..., 0] / 1.05, -1, 1) ** 2) * (1 + light * ab[..., 0]) * rng.uniform(0.85, 1.1)
+        # ...and lit like the face under it: its own smooth light and shadow carry over to the mask.
+        grey = cv2.cvtColor(image[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY).astype(np.float32) + 1
+        face_light = cv2.GaussianBlur(grey, (0, 0), max(1.0, 0.35 * eye_distance))
+        inside = body[y0:y1, x0:x1] > 0.5
+        face_light /= face_light[inside].mean() if inside.any() else face_light.mean()
+        shade = shade * np.clip(face_light, 0.55, 1.35) ** 0.8
         colour = colour * shade[..., None]
-        colour = colour * (1 - strap_alpha[y0:y1, x0:x1, None]) + strap_colour * strap_alpha[y0:y1, x0:x1, None]
+        colour = colour * (1 - strap_alpha[y0:y1, x0:x1, None]) + strap_colour * shade[..., None] * strap_alpha[y0:y1, x0:x1, None]
         colour += rng.normal(0, 3, colour.shape)
         a = alpha[y0:y1, x0:x1, None]
         out[y0:y1, x0:x1] = out[y0:y1, x0:x1] * (1 - a) + colour * a
@@ -167,6 +199,8 @@ def cloth(image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator) ->
         weave = 1 + 0.05 * np.sin(40 * a) * np.sin(40 * b)
         return (colour_a * (1 - mix[..., None]) + colour_b * mix[..., None]) * weave[..., None]
 
+    if rng.random() < 0.15:
+        fabric = _with_valve(fabric, rng)
     return _composite(image, axes, outline, fabric, rng, colour_a * 0.85)
 
 
@@ -181,7 +215,29 @@ def kn95(image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator) -> 
         seam = 1 - 0.25 * np.exp(-(a / 0.025) ** 2) - 0.08 * np.clip(np.abs(a) * 1.5, 0, 1) * (a < 0)
         return base * seam[..., None]
 
+    if rng.random() < 0.3:
+        fabric = _with_valve(fabric, rng)
     return _composite(image, axes, outline, fabric, rng, np.array([240.0, 240, 240]))
+
+
+def n95(image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A moulded cup respirator held by two head straps, often with a valve."""
+    axes = FaceAxes.from_landmarks(landmarks)
+    outline = _smooth(_jitter(_mirror([(0, 0.27), (0.5, 0.34), (0.95, 0.55), (1.04, 0.95), (0.85, 1.45), (0.45, 1.74), (0, 1.82)]), rng, 0.025))
+    palette = [(238, 238, 232), (235, 225, 180), (200, 215, 230), (120, 125, 130)]
+    base = np.array(palette[rng.integers(len(palette))], np.float64) + rng.uniform(-8, 8, 3)
+
+    def fabric(ab: np.ndarray) -> np.ndarray:
+        a, b = ab[..., 0], ab[..., 1]
+        # A moulded cup: brighter at its crown, a stitched rim near the edge.
+        dome = 1.05 - 0.12 * ((a / 1.0) ** 2 + ((b - 1.05) / 0.8) ** 2)
+        speckle = 1 + 0.03 * np.sin(55 * a + 13 * b) * np.sin(47 * b - 7 * a)
+        return base * (dome * speckle)[..., None]
+
+    if rng.random() < 0.5:
+        fabric = _with_valve(fabric, rng)
+    strap = np.array(palette[rng.integers(len(palette))], np.float64) * 0.9
+    return _composite(image, axes, outline, fabric, rng, strap, _head_straps(rng))
 
 
 MASKS: dict[str, Callable[[np.ndarray, np.ndarray, np.random.Generator], tuple[np.ndarray, np.ndarray]]] = {
@@ -189,7 +245,9 @@ MASKS: dict[str, Callable[[np.ndarray, np.ndarray, np.random.Generator], tuple[n
     "surgical": surgical,
     "cloth": cloth,
     "kn95": kn95,
+    "n95": n95,
 }
+SEED_KINDS = ("black", "surgical", "cloth", "kn95")  # the four the seed report trained on
 
 
 def draw_mask(image: np.ndarray, landmarks: np.ndarray, kind: str | None = None,
