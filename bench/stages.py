@@ -110,8 +110,8 @@ def main() -> None:
     image = io.decode(jpeg)
     found = faces.detect(image)
     prepared = unmasker.pre_process(image)
-    generated, sketches = unmasker.process(prepared.crops)
-    result = unmasker.post_process(prepared, generated, sketches)
+    generated = unmasker.process(prepared.crops)
+    result = unmasker.post_process(prepared, generated)
     one_crop = np.stack([prepared.crops[0].pixels])
 
     def whole():
@@ -121,8 +121,8 @@ def main() -> None:
         "decode (1024x1024 JPEG)": lambda: io.decode(jpeg),
         "detect (MTCNN)": lambda: faces.detect(image),
         "align": lambda: [frame.align(image, f.landmarks) for f in found],
-        "model (colour + sketch)": lambda: unmasker.process(prepared.crops),
-        "paste back (+ photo sketch)": lambda: unmasker.post_process(prepared, generated, sketches),
+        "models (all faces, one batch)": lambda: unmasker.process(prepared.crops),
+        "paste back (+ photo sketch)": lambda: unmasker.post_process(prepared, generated),
         "encode PNG": lambda: io.encode_png(result.image),
     }
     rows = {name: timed(fn, args.repeats) for name, fn in stages.items()}

@@ -81,3 +81,27 @@ def test_real_faces_align_when_the_data_is_present():
     files = prepare.list_images(SHARED_DATA / "faces" / "utkface")[:5]
     crops = [prepare.align_face(path)[0] for path in files]
     assert sum(crop is not None for crop in crops) >= 4
+
+
+def test_mask_aware_models_train_and_keep_every_real_pixel(prepared, tmp_path):
+    import tensorflow as tf
+
+    from train import gan, nets
+
+    cache, _ = prepared
+    bundle, runs = tmp_path / "weights", tmp_path / "runs"
+    for fit, name, channels in ((gan.fit_masknet, "masknet", 1), (gan.fit_inpaint, "inpaint", 3)):
+        path = fit(cache, epochs=1, batch_size=4, precision="float32", runs=runs, bundle=bundle)
+        spec = json.loads((bundle / f"{name}.json").read_text())
+        assert spec["sha256"] == weights.sha256_of(path)
+        model = models.FaceModel(name, path)
+        assert model.predict(np.zeros((1, 128, 128, model.input_channels), np.uint8)).shape == (1, 128, 128, channels)
+    assert (runs / "inpaint" / "samples" / "epoch_001.png").exists()
+
+    test = prepare.load_split(cache, "test")
+    trained = gan.InpaintGAN(nets.inpaint_generator(), nets.patch_discriminator())
+    masked = tf.constant(test["masked"].astype(np.float32) / 255)
+    region = tf.constant(test["region"][..., None].astype(np.float32))
+    _, _, composite = trained.complete(masked, region)
+    outside = ~gan.grow(region).numpy()[..., 0].astype(bool)
+    assert np.allclose(composite.numpy()[outside], masked.numpy()[outside])

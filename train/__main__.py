@@ -27,9 +27,10 @@ def main(argv: list[str] | None = None) -> None:
     prep.add_argument("--seed", type=int, default=0)
 
     fit = commands.add_parser("fit", help="train a model with the seed's recipe")
-    fit.add_argument("model", choices=["rgb2rgb", "rgb2sketch"])
+    fit.add_argument("model", choices=["rgb2rgb", "rgb2sketch", "masknet", "inpaint"])
     fit.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
-    fit.add_argument("--epochs", type=int, default=None, help="default: the seed's (50 rgb2rgb, 100 rgb2sketch)")
+    fit.add_argument("--epochs", type=int, default=None,
+                     help="default: the seed's (50 rgb2rgb, 100 rgb2sketch); 8 masknet, 15 inpaint")
     fit.add_argument("--batch-size", type=int, default=16)
     fit.add_argument("--precision", choices=["bfloat16", "float32"], default="bfloat16",
                      help="mixed_bfloat16 is ~9x faster on CPUs with AMX; float32 for CPUs without")
@@ -59,9 +60,16 @@ def main(argv: list[str] | None = None) -> None:
         preview(args.out, args.out / "preview.png")
         print(json.dumps(summary["splits"], indent=2))
     elif args.command == "fit":
-        from train.fit import fit_seed_model
+        if args.model in ("rgb2rgb", "rgb2sketch"):
+            from train.fit import fit_seed_model
 
-        fit_seed_model(args.model, args.cache, args.epochs, args.batch_size, args.precision, args.runs, args.bundle)
+            fit_seed_model(args.model, args.cache, args.epochs, args.batch_size, args.precision, args.runs, args.bundle)
+        else:
+            from train import gan
+
+            fit = gan.fit_masknet if args.model == "masknet" else gan.fit_inpaint
+            fit(args.cache, args.epochs or {"masknet": 8, "inpaint": 15}[args.model], args.batch_size, args.precision,
+                args.runs, args.bundle)
     elif args.command == "evaluate":
         from train.evaluate import evaluate
 

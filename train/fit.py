@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Callable
 
 import keras
 import numpy as np
@@ -63,36 +64,46 @@ def fit_seed_model(model_name: str, cache: Path, epochs: int | None, batch_size:
                         epochs=epochs, callbacks=callbacks, verbose=2)
     seconds = time.time() - start
 
-    # Ship a float32 model: it runs on any CPU; bf16 inference is a choice made at load time.
-    keras.mixed_precision.set_global_policy("float32")
-    final = nets.seed_unet(OUTPUTS[model_name], name=model_name)
     model.load_weights(best)
-    final.set_weights(model.get_weights())
-    bundle.mkdir(parents=True, exist_ok=True)
-    path = bundle / f"{model_name}.keras"
-    final.save(path)
-    summary = json.loads((cache / "summary.json").read_text())
     val_losses = history.history["val_loss"]
     spec = {
         "name": model_name,
         "architecture": "seed U-Net (25 layers, Conv2D/MaxPool/Conv2DTranspose/add, sigmoid)",
-        "parameters": int(final.count_params()),
         "input": {"size": frame.SIZE, "channels": 3, "scale": "RGB / 255", "content": "masked face in the canonical frame"},
         "output": {"channels": OUTPUTS[model_name], "scale": "sigmoid, x255 for uint8",
                    "content": "face without mask" if model_name == "rgb2rgb" else "pencil sketch of the face without mask"},
-        "frame": {"size": frame.SIZE, "template": frame.TEMPLATE.tolist()},
         "training": {
-            "data": "UTKFace crop_part1 (non-commercial research only), synthetic masks: " + ", ".join(sorted(set(train["kind"]))),
-            "faces": summary["splits"]["train"]["faces"], "pairs": int(len(x_train)), "val_pairs": int(len(x_val)),
-            "split_seed": summary["seed"], "recipe": "seed: Adam 0.002, BCE, ReduceLROnPlateau, EarlyStopping(loss)",
+            **training_data(cache, train, len(x_val)),
+            "recipe": "seed: Adam 0.002, BCE, ReduceLROnPlateau, EarlyStopping(loss)",
             "precision": precision, "batch_size": batch_size, "epochs_run": len(val_losses), "epochs_max": epochs,
             "best_epoch": int(np.argmin(val_losses)) + 1, "best_val_loss": float(min(val_losses)),
             "seconds": round(seconds, 1), "hardware": "2-core CPU (AMX)",
         },
-        "metrics": {},
-        "file": path.name,
-        "sha256": sha256_of(path),
     }
-    (bundle / f"{model_name}.json").write_text(json.dumps(spec, indent=2) + "\n")
-    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) after {seconds / 60:.1f} min")
+    return save_bundle(lambda: nets.seed_unet(OUTPUTS[model_name], name=model_name), model, bundle, spec)
+
+
+def training_data(cache: Path, train: dict[str, np.ndarray], val_pairs: int) -> dict:
+    summary = json.loads((cache / "summary.json").read_text())
+    return {
+        "data": "UTKFace crop_part1 (non-commercial research only), synthetic masks: " + ", ".join(sorted(set(train["kind"]))),
+        "faces": summary["splits"]["train"]["faces"], "pairs": int(len(train["source"])), "val_pairs": int(val_pairs),
+        "split_seed": summary["seed"],
+    }
+
+
+def save_bundle(build: Callable[[], keras.Model], trained: keras.Model, bundle: Path, spec: dict) -> Path:
+    """Save the trained weights in a float32 copy of the network, with the JSON that says what it is.
+
+    float32 runs on any CPU; bfloat16 inference is a choice made at load time (unmask.models)."""
+    keras.mixed_precision.set_global_policy("float32")
+    final = build()
+    final.set_weights(trained.get_weights())
+    bundle.mkdir(parents=True, exist_ok=True)
+    path = bundle / f"{spec['name']}.keras"
+    final.save(path)
+    spec = {**spec, "parameters": int(final.count_params()), "frame": {"size": frame.SIZE, "template": frame.TEMPLATE.tolist()},
+            "metrics": spec.get("metrics", {}), "file": path.name, "sha256": sha256_of(path)}
+    (bundle / f"{spec['name']}.json").write_text(json.dumps(spec, indent=2) + "\n")
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) after {spec['training']['seconds'] / 60:.1f} min")
     return path

@@ -31,3 +31,72 @@ def seed_unet(out_channels: int = 3, name: str = "seed_unet") -> keras.Model:
     a3 = layers.add([conv(32, conv(32, u3)), c1])
     outputs = layers.Conv2D(out_channels, 3, activation="sigmoid", padding="same", dtype="float32")(a3)
     return keras.Model(inputs, outputs, name=name)
+
+
+def mask_segmenter(name: str = "masknet") -> keras.Model:
+    """A small U-Net that finds the mask: RGB face in, probability of "covered by a mask" out.
+
+    Concatenating skips, 16-32-64-128 filters: the mask is a large, smooth region, so a light
+    network is enough and it costs little next to the inpainting generator.
+    """
+
+    def block(filters: int, x):
+        x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+        return layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+
+    inputs = keras.Input(shape=(frame.SIZE, frame.SIZE, 3))
+    skips, x = [], inputs
+    for filters in (16, 32, 64):
+        x = block(filters, x)
+        skips.append(x)
+        x = layers.MaxPooling2D(2)(x)
+    x = block(128, x)
+    for filters, skip in zip((64, 32, 16), reversed(skips)):
+        x = layers.UpSampling2D(2)(x)
+        x = block(filters, layers.Concatenate()([x, skip]))
+    outputs = layers.Conv2D(1, 1, activation="sigmoid", dtype="float32")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def inpaint_generator(name: str = "inpaint") -> keras.Model:
+    """pix2pix-style U-Net generator that sees the face with the mask region blanked, plus the region.
+
+    Input: 4 channels (RGB with the region set to 0, then the region as 0/1). Output: RGB in
+    [0, 1]; only its pixels inside the region are used, everything else stays the photo's own.
+    Encoder: 4x4 stride-2 convolutions down to 4x4 (its receptive field covers the whole face);
+    decoder: upsampling + 3x3 convolutions (no checkerboard) with concatenated skips.
+    """
+    inputs = keras.Input(shape=(frame.SIZE, frame.SIZE, 4))
+    skips, x = [], inputs
+    for i, filters in enumerate((64, 128, 256, 256, 256)):
+        x = layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=i == 0)(x)
+        if i > 0:
+            x = layers.GroupNormalization(groups=16)(x)
+        x = layers.LeakyReLU(0.2)(x)
+        skips.append(x)
+    for filters, skip in zip((256, 256, 128, 64), reversed(skips[:-1])):
+        x = layers.UpSampling2D(2, interpolation="bilinear")(x)
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+        x = layers.GroupNormalization(groups=16)(x)
+        x = layers.ReLU()(layers.Concatenate()([x, skip]))
+    x = layers.UpSampling2D(2, interpolation="bilinear")(x)
+    x = layers.Conv2D(32, 3, padding="same", activation="relu")(layers.Concatenate()([x, inputs]))
+    outputs = layers.Conv2D(3, 3, padding="same", activation="sigmoid", dtype="float32")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def patch_discriminator(name: str = "patch_discriminator") -> keras.Model:
+    """PatchGAN (pix2pix): judges overlapping ~46x46 patches of (condition, image) as real or made up.
+
+    Input: the 4-channel generator input and a 3-channel face; output: 16x16 logits.
+    """
+    condition = keras.Input(shape=(frame.SIZE, frame.SIZE, 4))
+    image = keras.Input(shape=(frame.SIZE, frame.SIZE, 3))
+    x = layers.Concatenate()([condition, image])
+    for i, (filters, stride) in enumerate(((64, 2), (128, 2), (256, 2), (256, 1))):
+        x = layers.Conv2D(filters, 4, strides=stride, padding="same", use_bias=i == 0)(x)
+        if i > 0:
+            x = layers.GroupNormalization(groups=16)(x)
+        x = layers.LeakyReLU(0.2)(x)
+    logits = layers.Conv2D(1, 4, padding="same", dtype="float32")(x)
+    return keras.Model([condition, image], logits, name=name)

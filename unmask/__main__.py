@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="image files or folders")
     parser.add_argument("-o", "--out", type=Path, required=True, help="output folder")
-    parser.add_argument("--model", default=models.DEFAULT_MODEL, choices=sorted(models.MODELS))
+    parser.add_argument("--model", default=models.DEFAULT_MODEL, choices=models.MAIN_MODELS)
     parser.add_argument("--sketch", action="store_true", help="also write NAME_sketch.png")
     parser.add_argument("--assume-crop", action="store_true", help="treat an image with no detected face as one face crop")
     args = parser.parse_args(argv)
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         for note in result.notes:
             tqdm.write(f"{path}: {note}", file=sys.stderr)
         (args.out / f"{path.stem}.png").write_bytes(io.encode_png(result.image))
-        if args.sketch and result.sketch is not None:
+        if args.sketch:
             (args.out / f"{path.stem}_sketch.png").write_bytes(io.encode_png(result.sketch))
     return 1 if failed else 0
 

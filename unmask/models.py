@@ -17,13 +17,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 class ModelInfo:
     name: str
     summary: str
-    output: str  # "rgb" or "sketch"
+    output: str  # "rgb", "sketch" or "region"
+    kind: str = "whole-face"  # "whole-face": redraws the crop; "inpaint": redraws the found region only
 
 
 MODELS: dict[str, ModelInfo] = {
+    "inpaint": ModelInfo("inpaint", "mask-aware pix2pix GAN: finds the mask, redraws only what it covers", "rgb", "inpaint"),
     "rgb2rgb": ModelInfo("rgb2rgb", "the seed report's U-Net: masked face in, whole face out, in colour", "rgb"),
     "rgb2sketch": ModelInfo("rgb2sketch", "the seed report's U-Net: masked face in, pencil sketch out", "sketch"),
+    "masknet": ModelInfo("masknet", "finds the mask: the covered region of a face, straps included", "region", "segment"),
 }
+MAIN_MODELS = [name for name, info in MODELS.items() if info.output in ("rgb", "sketch")]
 DEFAULT_MODEL = "rgb2rgb"
 DEFAULT_SKETCH_MODEL = "rgb2sketch"
 PRECISION_ENV = "UNMASK_PRECISION"
@@ -64,7 +68,9 @@ def _with_dtype_policy(model, policy: str):
 
 
 class FaceModel:
-    """One loaded model: uint8 crops (N, 128, 128, 3) in, uint8 crops (N, 128, 128, C) out."""
+    """One loaded model: uint8 crops (N, 128, 128, C_in) in, uint8 crops (N, 128, 128, C_out) out.
+
+    C_in is 3 (RGB), or 4 for ``inpaint`` (RGB with the region blanked, then the region as 0/255)."""
 
     def __init__(self, name: str, path: str | Path | None = None, precision: str | None = None):
         if name not in MODELS:
@@ -81,7 +87,8 @@ class FaceModel:
         self.precision = choose_precision(precision)
         if self.precision == "bfloat16":
             self.model = _with_dtype_policy(self.model, "mixed_bfloat16")
-        signature = tf.TensorSpec((None, frame.SIZE, frame.SIZE, 3), tf.uint8)
+        self.input_channels = int(self.model.input_shape[-1])
+        signature = tf.TensorSpec((None, frame.SIZE, frame.SIZE, self.input_channels), tf.uint8)
         self._forward = tf.function(self._uint8_forward, input_signature=[signature], reduce_retracing=True)
 
     def _uint8_forward(self, crops):
@@ -97,7 +104,7 @@ class FaceModel:
         return self._forward(crops).numpy()
 
     def warm_up(self) -> None:
-        self.predict(np.zeros((1, frame.SIZE, frame.SIZE, 3), np.uint8))
+        self.predict(np.zeros((1, frame.SIZE, frame.SIZE, self.input_channels), np.uint8))
 
 
 @functools.lru_cache(maxsize=8)

@@ -2,14 +2,16 @@
 
 Shaped like GFPGAN's restorer: ``pre_process`` finds and aligns faces, ``process`` runs the
 models on all faces of a photo as one batch, ``post_process`` pastes each result back into the
-full-resolution photo with a feathered edge over the lower face only, so eyes, hair and
-background keep their original pixels. No Gradio here.
+full-resolution photo with a feathered edge. Mask-aware models (``inpaint``) first find the mask
+with ``masknet`` and replace only that region; whole-face models (the seed's) are pasted over
+the lower face only. Either way eyes, hair and background keep their original pixels. No Gradio.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from unmask import faces as face_detection
@@ -32,14 +34,15 @@ class FaceResult:
     score: float
     crop_before: np.ndarray  # (128, 128, 3) the aligned input
     crop_after: np.ndarray  # (128, 128, 3) the model's synthesized face
-    sketch_after: np.ndarray | None  # (128, 128) synthesized pencil sketch
+    sketch_after: np.ndarray | None  # (128, 128) synthesized pencil sketch, from a sketch model
+    region: np.ndarray | None  # (128, 128) bool: where the mask was found (mask-aware models)
 
 
 @dataclass
 class Result:
     original: np.ndarray  # the photo as decoded (RGB uint8)
     image: np.ndarray  # same size as the input, faces replaced by synthesized ones
-    sketch: np.ndarray | None  # (H, W) pencil sketch of the photo with synthesized faces
+    sketch: np.ndarray  # (H, W) pencil sketch of the photo with synthesized faces
     faces: list[FaceResult]
     notes: list[str] = field(default_factory=list)
 
@@ -47,6 +50,14 @@ class Result:
         lines = [f"{len(self.faces)} face{'s' if len(self.faces) != 1 else ''} unmasked (synthesized guess, not the real face)."]
         lines += [f"face {i + 1}: box {f.box}, detector confidence {f.score:.2f}" for i, f in enumerate(self.faces)]
         return "\n".join(lines + self.notes)
+
+
+@dataclass
+class _Generated:
+    faces: np.ndarray  # (N, 128, 128, 3) uint8
+    alphas: np.ndarray  # (N, 128, 128) float32 paste-back weights
+    regions: np.ndarray | None  # (N, 128, 128) bool, mask-aware models only
+    sketches: np.ndarray | None  # (N, 128, 128) uint8, when a sketch model runs
 
 
 @dataclass
@@ -58,15 +69,18 @@ class _Prepared:
 
 
 class Unmasker:
+    """``sketch_model=None`` draws the sketch from the colour result with the seed's recipe."""
+
     def __init__(self, model: str = models.DEFAULT_MODEL, sketch_model: str | None = models.DEFAULT_SKETCH_MODEL,
                  model_path: str | Path | None = None, sketch_model_path: str | Path | None = None,
                  max_faces: int = MAX_FACES):
         self.model = models.load(model, None if model_path is None else str(model_path))
+        self.segmenter = models.load("masknet") if self.model.info.kind == "inpaint" else None
         self.sketch_model = None
         if sketch_model:
             self.sketch_model = models.load(sketch_model, None if sketch_model_path is None else str(sketch_model_path))
         self.max_faces = max_faces
-        self.alpha = frame.lower_face_alpha()
+        self.lower_face = frame.lower_face_alpha()
 
     def pre_process(self, image: np.ndarray, assume_crop: bool = False) -> _Prepared:
         image = np.ascontiguousarray(image[..., :3] if image.ndim == 3 else np.repeat(image[..., None], 3, axis=2), np.uint8)
@@ -91,35 +105,48 @@ class Unmasker:
         crops = [frame.align(image, face.landmarks) for face in found]
         return _Prepared(image, found, crops, notes)
 
-    def process(self, crops: list[frame.Crop]) -> tuple[np.ndarray, np.ndarray | None]:
+    def process(self, crops: list[frame.Crop]) -> _Generated:
+        """All faces of a photo in one batch through the models; every output in the canonical frame."""
         batch = np.stack([crop.pixels for crop in crops])
-        generated = self.model.predict(batch)
+        regions = None
+        if self.segmenter is not None:
+            regions = find_regions(self.segmenter.predict(batch)[..., 0])
+            blanked = batch * ~regions[..., None]
+            faces = self.model.predict(np.concatenate([blanked, regions[..., None].astype(np.uint8) * 255], axis=-1))
+            faces = np.where(regions[..., None], faces, batch)  # every pixel outside the region stays real
+            alphas = np.stack([cv2.GaussianBlur(r.astype(np.float32), (0, 0), 1.5) for r in regions])
+            alphas = np.maximum(alphas, regions)  # fully opaque inside, soft just outside
+        else:
+            faces = self.model.predict(batch)
+            if self.model.info.output == "sketch":  # a sketch model chosen as the main model
+                faces = np.repeat(faces, 3, axis=-1)
+            alphas = np.repeat(self.lower_face[None], len(batch), axis=0)
         sketches = self.sketch_model.predict(batch)[..., 0] if self.sketch_model else None
-        if self.model.info.output == "sketch":  # a sketch model chosen as the main model
-            generated = np.repeat(generated, 3, axis=-1)
-        return generated, sketches
+        return _Generated(faces, alphas, regions, sketches)
 
-    def post_process(self, prepared: _Prepared, generated: np.ndarray, sketches: np.ndarray | None) -> Result:
+    def post_process(self, prepared: _Prepared, generated: _Generated) -> Result:
         image = prepared.image
-        for crop, pixels in zip(prepared.crops, generated):
-            image = frame.paste(image, pixels, crop.matrix, self.alpha)
-        sketch = None
-        if sketches is not None:
-            # The seed's recipe blurs 15 px at face size 128: scale it to the largest face.
-            face_scale = 1 / frame.scale_of(prepared.crops[0].matrix)
-            sketch = pencil_sketch(prepared.image, blur=int(round(15 * face_scale)))
-            for crop, pixels in zip(prepared.crops, sketches):
-                sketch = frame.paste(sketch, pixels, crop.matrix, self.alpha)
+        for crop, pixels, alpha in zip(prepared.crops, generated.faces, generated.alphas):
+            image = frame.paste(image, pixels, crop.matrix, alpha)
+        # The seed's recipe blurs 15 px at face size 128: scale it to the largest face.
+        blur = int(round(15 / frame.scale_of(prepared.crops[0].matrix)))
+        if generated.sketches is None:
+            sketch = pencil_sketch(image, blur=blur)
+        else:
+            sketch = pencil_sketch(prepared.image, blur=blur)
+            for crop, pixels, alpha in zip(prepared.crops, generated.sketches, generated.alphas):
+                sketch = frame.paste(sketch, pixels, crop.matrix, alpha)
         results = [
-            FaceResult(face.box, face.landmarks, face.score, crop.pixels, pixels, None if sketches is None else sketches[i])
-            for i, (face, crop, pixels) in enumerate(zip(prepared.found, prepared.crops, generated))
+            FaceResult(face.box, face.landmarks, face.score, crop.pixels, generated.faces[i],
+                       None if generated.sketches is None else generated.sketches[i],
+                       None if generated.regions is None else generated.regions[i])
+            for i, (face, crop) in enumerate(zip(prepared.found, prepared.crops))
         ]
         return Result(prepared.image, image, sketch, results, prepared.notes)
 
     def unmask(self, image: np.ndarray, assume_crop: bool = False) -> Result:
         prepared = self.pre_process(image, assume_crop)
-        generated, sketches = self.process(prepared.crops)
-        return self.post_process(prepared, generated, sketches)
+        return self.post_process(prepared, self.process(prepared.crops))
 
     def unmask_file(self, source: bytes | str | Path, assume_crop: bool = False) -> Result:
         """Decode safely (``io.read``) and unmask; what decoding did is added to the notes."""
@@ -127,6 +154,12 @@ class Unmasker:
         result = self.unmask(photo.pixels, assume_crop)
         result.notes[:0] = photo.notes
         return result
+
+
+def find_regions(probabilities: np.ndarray, grow: int = 2) -> np.ndarray:
+    """(N, 128, 128) uint8 mask probabilities -> bool regions, grown by ``grow`` px as in training."""
+    kernel = np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)
+    return np.stack([cv2.dilate((p >= 128).astype(np.uint8), kernel) > 0 for p in probabilities])
 
 
 def whole_image_face(image: np.ndarray) -> face_detection.Face:

@@ -1,0 +1,202 @@
+"""The mask-aware models: ``masknet`` finds the mask, ``inpaint`` redraws only what it covers.
+
+``inpaint`` is trained as a conditional GAN the pix2pix way (TensorFlow's pix2pix tutorial):
+a U-Net generator and a PatchGAN discriminator, generator loss = adversarial + 100 x L1. The L1
+counts only pixels under the mask that came from the photo (not replicated borders), and the
+discriminator judges the composite (generated pixels inside the region, real ones outside), so
+the generator is only ever asked to draw what the app will show.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import cv2
+import keras
+import numpy as np
+import tensorflow as tf
+
+from train import nets
+from train.fit import save_bundle, training_data
+from train.prepare import load_split
+
+L1_WEIGHT = 100.0
+REGION_GROWTH = 2  # pixels: the generator redraws a little beyond the mask's edge
+
+
+def grow(region: tf.Tensor, pixels: int = REGION_GROWTH) -> tf.Tensor:
+    """Dilate a (B, H, W, 1) 0/1 region by ``pixels`` (max-pooling with stride 1)."""
+    return tf.nn.max_pool2d(region, 2 * pixels + 1, 1, "SAME") if pixels else region
+
+
+def generator_input(masked: tf.Tensor, region: tf.Tensor) -> tf.Tensor:
+    """The face with the region blanked to 0, and the region itself: (B, H, W, 4) in [0, 1]."""
+    return tf.concat([masked * (1 - region), region], axis=-1)
+
+
+def pairs_dataset(data: dict[str, np.ndarray], batch_size: int, training: bool) -> tf.data.Dataset:
+    """(masked, target, region, valid) as float tensors; training pairs are flipped left-right at random."""
+    ds = tf.data.Dataset.from_tensor_slices((data["masked"], data["target"], data["region"][..., None], data["valid"][..., None]))
+    if training:
+        ds = ds.shuffle(len(data["masked"]), seed=0, reshuffle_each_iteration=True)
+
+    def to_float(masked, target, region, valid):
+        images = [tf.cast(masked, tf.float32) / 255.0, tf.cast(target, tf.float32) / 255.0,
+                  tf.cast(region, tf.float32), tf.cast(valid, tf.float32)]
+        if training:
+            flip = tf.random.uniform(()) < 0.5
+            images = [tf.cond(flip, lambda i=i: tf.reverse(i, [1]), lambda i=i: i) for i in images]
+        return tuple(images)
+
+    return ds.map(to_float, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+class InpaintGAN(keras.Model):
+    """Generator and discriminator trained together by a custom ``train_step``."""
+
+    def __init__(self, generator: keras.Model, discriminator: keras.Model, **kwargs):
+        super().__init__(**kwargs)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.bce = keras.losses.BinaryCrossentropy(from_logits=True)
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("g_adv", "g_l1", "d_loss")}
+
+    def compile(self, g_optimizer, d_optimizer):
+        super().compile()
+        self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def complete(self, masked, region, training=False):
+        """(generator input, generated face, composite: generated inside the region, real outside)."""
+        region = grow(region)
+        condition = generator_input(masked, region)
+        generated = tf.cast(self.generator(condition, training=training), tf.float32)
+        return condition, generated, generated * region + masked * (1 - region)
+
+    def l1(self, generated, target, region, valid):
+        weight = grow(region) * valid
+        return tf.reduce_sum(tf.abs(generated - target) * weight) / (3 * tf.reduce_sum(weight) + 1.0)
+
+    def train_step(self, data):
+        masked, target, region, valid = data
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            condition, generated, composite = self.complete(masked, region, training=True)
+            real_logits = tf.cast(self.discriminator([condition, target], training=True), tf.float32)
+            fake_logits = tf.cast(self.discriminator([condition, composite], training=True), tf.float32)
+            g_adv = self.bce(tf.ones_like(fake_logits), fake_logits)
+            g_l1 = self.l1(generated, target, region, valid)
+            g_loss = g_adv + L1_WEIGHT * g_l1
+            d_loss = 0.5 * (self.bce(tf.ones_like(real_logits), real_logits) + self.bce(tf.zeros_like(fake_logits), fake_logits))
+        self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, self.generator.trainable_variables),
+                                             self.generator.trainable_variables))
+        self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, self.discriminator.trainable_variables),
+                                             self.discriminator.trainable_variables))
+        for name, value in (("g_adv", g_adv), ("g_l1", g_l1), ("d_loss", d_loss)):
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    def test_step(self, data):
+        masked, target, region, valid = data
+        _, generated, _ = self.complete(masked, region)
+        self.trackers["g_l1"].update_state(self.l1(generated, target, region, valid))
+        return {"g_l1": self.trackers["g_l1"].result()}
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """After every epoch, a PNG of fixed validation faces: masked | composite | target."""
+
+    def __init__(self, gan: InpaintGAN, samples: dict[str, np.ndarray], folder: Path):
+        super().__init__()
+        self.gan, self.folder = gan, folder
+        self.masked = samples["masked"].astype(np.float32) / 255
+        self.region = samples["region"][..., None].astype(np.float32)
+        self.target = samples["target"]
+
+    def on_epoch_end(self, epoch, logs=None):
+        _, _, composite = self.gan.complete(tf.constant(self.masked), tf.constant(self.region))
+        composite = np.clip(np.rint(composite.numpy() * 255), 0, 255).astype(np.uint8)
+        rows = [np.concatenate([np.rint(m * 255).astype(np.uint8), c, t], axis=1)
+                for m, c, t in zip(self.masked, composite, self.target)]
+        self.folder.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(self.folder / f"epoch_{epoch + 1:03d}.png"), cv2.cvtColor(np.concatenate(rows, axis=0), cv2.COLOR_RGB2BGR))
+
+
+def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs: Path, bundle: Path) -> Path:
+    keras.utils.set_random_seed(0)
+    run_dir = runs / "inpaint"
+    train, val = load_split(cache, "train"), load_split(cache, "val")
+    keras.mixed_precision.set_global_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
+    gan = InpaintGAN(nets.inpaint_generator(), nets.patch_discriminator())
+    gan.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
+    samples = {key: val[key][:8] for key in ("masked", "region", "target")}
+    callbacks = [SampleGrid(gan, samples, run_dir / "samples"), keras.callbacks.CSVLogger(run_dir / "history.csv"),
+                 keras.callbacks.TensorBoard(run_dir / "tensorboard", update_freq="epoch")]
+    start = time.time()
+    history = gan.fit(pairs_dataset(train, batch_size, True), validation_data=pairs_dataset(val, batch_size, False),
+                      epochs=epochs, callbacks=callbacks, verbose=2)
+    seconds = time.time() - start
+    spec = {
+        "name": "inpaint",
+        "architecture": "pix2pix U-Net generator (4x4 stride-2 encoder to 4x4, upsample+conv decoder, GroupNorm), "
+                        "trained against a PatchGAN discriminator",
+        "input": {"size": 128, "channels": 4, "scale": "RGB / 255 with the mask region set to 0, then the region (0/1)",
+                  "content": "masked face in the canonical frame, region from masknet grown by "
+                             f"{REGION_GROWTH} px"},
+        "output": {"channels": 3, "scale": "sigmoid, x255 for uint8", "content": "face; only the region is used"},
+        "needs": ["masknet"],
+        "training": {**training_data(cache, train, len(val["source"])),
+                     "recipe": f"pix2pix: Adam 2e-4 beta1 0.5, generator loss = adversarial + {L1_WEIGHT:g} x L1 "
+                               "inside the region (real pixels only)",
+                     "precision": precision, "batch_size": batch_size, "epochs_run": len(history.history["g_l1"]),
+                     "final_val_l1": float(history.history["val_g_l1"][-1]), "seconds": round(seconds, 1),
+                     "hardware": "2-core CPU (AMX)"},
+    }
+    return save_bundle(nets.inpaint_generator, gan.generator, bundle, spec)
+
+
+def region_loss(target, predicted):
+    """Binary cross-entropy plus soft Dice: Dice keeps the thin straps from being ignored."""
+    predicted = tf.cast(predicted, tf.float32)
+    bce = keras.losses.binary_crossentropy(target, predicted)
+    overlap = tf.reduce_sum(target * predicted, axis=[1, 2, 3])
+    dice = 1 - (2 * overlap + 1) / (tf.reduce_sum(target, axis=[1, 2, 3]) + tf.reduce_sum(predicted, axis=[1, 2, 3]) + 1)
+    return tf.reduce_mean(bce) + tf.reduce_mean(dice)
+
+
+def fit_masknet(cache: Path, epochs: int, batch_size: int, precision: str, runs: Path, bundle: Path) -> Path:
+    keras.utils.set_random_seed(0)
+    run_dir = runs / "masknet"
+    train, val = load_split(cache, "train"), load_split(cache, "val")
+    keras.mixed_precision.set_global_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
+    model = nets.mask_segmenter()
+    model.compile(keras.optimizers.Adam(1e-3), loss=region_loss, metrics=[keras.metrics.BinaryIoU(target_class_ids=[1], name="iou")])
+
+    def dataset(data, training):
+        ds = tf.data.Dataset.from_tensor_slices((data["masked"], data["region"][..., None]))
+        if training:
+            ds = ds.shuffle(len(data["masked"]), seed=0)
+        ds = ds.map(lambda x, y: (tf.cast(x, tf.float32) / 255.0, tf.cast(y, tf.float32)))
+        if training:
+            ds = ds.map(lambda x, y: tuple(tf.cond(tf.random.uniform(()) < 0.5, lambda: (tf.reverse(x, [1]), tf.reverse(y, [1])),
+                                                   lambda: (x, y))))
+        return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    start = time.time()
+    history = model.fit(dataset(train, True), validation_data=dataset(val, False), epochs=epochs, verbose=2,
+                        callbacks=[keras.callbacks.CSVLogger(run_dir / "history.csv")])
+    seconds = time.time() - start
+    spec = {
+        "name": "masknet",
+        "architecture": "small U-Net segmenter (16-32-64-128 filters, concatenated skips), sigmoid",
+        "input": {"size": 128, "channels": 3, "scale": "RGB / 255", "content": "face in the canonical frame"},
+        "output": {"channels": 1, "scale": "probability", "content": "where a mask covers the face (straps included)"},
+        "training": {**training_data(cache, train, len(val["source"])), "recipe": "Adam 1e-3, BCE + Dice",
+                     "precision": precision, "batch_size": batch_size, "epochs_run": epochs,
+                     "val_iou": float(history.history["val_iou"][-1]), "seconds": round(seconds, 1),
+                     "hardware": "2-core CPU (AMX)"},
+    }
+    return save_bundle(nets.mask_segmenter, model, bundle, spec)
