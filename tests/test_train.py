@@ -67,7 +67,7 @@ def test_fit_writes_weights_with_their_json_and_evaluate_scores_them(prepared, f
     summary = evaluate(cache, ["rgb2sketch"], tmp_path / "reports", update_json=True, weights_dir=bundle,
                        runs=tmp_path / "runs", real_dir=faces_dir)
     report = (tmp_path / "reports" / "evaluation.md").read_text()
-    assert "| telea |" in report and "| rgb2sketch |" in report and "per age band" in report
+    assert "| telea |" in report and "| rgb2sketch |" in report and "per age band" in report and "detail_ratio" in report
     assert (tmp_path / "reports" / "rgb2sketch" / "test_grid.png").exists()
     assert (tmp_path / "reports" / "rgb2sketch" / "loss.png").exists()
     assert (tmp_path / "reports" / "real_masked.png").exists() and "8 real photos" in report
@@ -97,6 +97,11 @@ def test_mask_aware_models_train_and_keep_every_real_pixel(prepared, tmp_path):
         model = models.FaceModel(name, path)
         assert model.predict(np.zeros((1, 128, 128, model.input_channels), np.uint8)).shape == (1, 128, 128, channels)
     assert (runs / "inpaint" / "samples" / "epoch_001.png").exists()
+    summary = evaluate(cache, ["inpaint"], tmp_path / "reports", update_json=True, weights_dir=bundle, runs=runs)
+    report = (tmp_path / "reports" / "evaluation.md").read_text()
+    assert "Finding the mask (masknet)" in report and "| inpaint |" in report
+    assert 0 <= summary["masknet"]["iou"] <= 1 and summary["inpaint"]["identity"] >= 0
+    assert json.loads((bundle / "masknet.json").read_text())["metrics"]["iou"] == round(summary["masknet"]["iou"], 4)
 
     test = prepare.load_split(cache, "test")
     trained = gan.InpaintGAN(nets.inpaint_generator(), nets.patch_discriminator())

@@ -17,10 +17,12 @@ from tqdm import tqdm
 from train import metrics
 from train.prepare import load_split
 from unmask import models, weights
+from unmask.pipeline import find_regions, inpaint_crops
 from unmask.sketch import pencil_sketch
 
 AGE_BANDS = [(0, 12, "0-12"), (13, 19, "13-19"), (20, 39, "20-39"), (40, 59, "40-59"), (60, 200, "60+")]
-HEADLINE = ["psnr_face", "ssim_face", "psnr_region", "ssim_region", "l1_region", "bce", "accuracy"]
+HEADLINE = ["psnr_face", "ssim_face", "psnr_region", "ssim_region", "l1_region", "detail_ratio", "identity", "bce", "accuracy"]
+DECIBELS = ("psnr_face", "psnr_region")
 
 
 def age_band(age: int) -> str:
@@ -35,13 +37,24 @@ def navier_stokes(masked: np.ndarray, region: np.ndarray) -> np.ndarray:
     return cv2.inpaint(masked, region.astype(np.uint8) * 255, 3, cv2.INPAINT_NS)
 
 
+def model_outputs(name: str, masked: np.ndarray, weights_dir: Path) -> np.ndarray:
+    """A model's completion of uint8 crops, as the app runs it: (N, 128, 128, 3) or (N, 128, 128).
+
+    Mask-aware models get their region from masknet, never from the ground truth."""
+    model = models.FaceModel(name, weights_dir / f"{name}.keras")
+    if model.info.kind == "inpaint":
+        segmenter = models.FaceModel("masknet", weights_dir / "masknet.keras")
+        return np.concatenate([inpaint_crops(model, segmenter, masked[i : i + 64])[0] for i in range(0, len(masked), 64)])
+    out = np.concatenate([model.predict(masked[i : i + 64]) for i in range(0, len(masked), 64)])
+    return out[..., 0] if out.shape[-1] == 1 else out
+
+
 def outputs_for(method: str, test: dict[str, np.ndarray], target_kind: str, weights_dir: Path) -> np.ndarray:
     """Every test image as ``method`` completes it, in the target's form (RGB or grey sketch)."""
     masked, region = test["masked"], test["region"]
     if method in models.MODELS:
-        model = models.FaceModel(method, weights_dir / f"{method}.keras")
-        out = np.concatenate([model.predict(masked[i : i + 64]) for i in range(0, len(masked), 64)])
-        return out[..., 0] if out.shape[-1] == 1 else out
+        out = model_outputs(method, masked, weights_dir)
+        return np.stack([pencil_sketch(c) for c in out]) if target_kind == "sketch" and out.ndim == 4 else out
     if method == "masked input":
         completed = masked
     elif method == "telea":
@@ -53,13 +66,28 @@ def outputs_for(method: str, test: dict[str, np.ndarray], target_kind: str, weig
     return completed if target_kind == "rgb" else np.stack([pencil_sketch(c) for c in completed])
 
 
-def score(outputs: np.ndarray, targets: np.ndarray, test: dict[str, np.ndarray]) -> list[dict]:
+def score(outputs: np.ndarray, targets: np.ndarray, test: dict[str, np.ndarray],
+          identity: tuple[metrics.IdentityEmbedder, np.ndarray] | None = None) -> list[dict]:
+    """Per-image metrics; with ``identity`` = (embedder, target embeddings), the identity distance too."""
     rows = []
     for i in range(len(outputs)):
         row = metrics.all_metrics(outputs[i], targets[i], test["region"][i])
+        row["detail_ratio"] = metrics.detail_ratio(outputs[i], targets[i], test["region"][i])
+        row["identity"] = float(np.linalg.norm(identity[0].embed(outputs[i]) - identity[1][i])) if identity else float("nan")
         row.update(kind=str(test["kind"][i]), age_band=age_band(int(test["age"][i])))
         rows.append(row)
     return rows
+
+
+def segmentation_iou(test: dict[str, np.ndarray], weights_dir: Path) -> dict[str, float]:
+    """masknet's intersection over union with the true region, overall and per mask kind."""
+    segmenter = models.FaceModel("masknet", weights_dir / "masknet.keras")
+    found = np.concatenate([find_regions(segmenter.predict(test["masked"][i : i + 64])[..., 0], grow=0)
+                            for i in range(0, len(test["masked"]), 64)])
+    truth = test["region"]
+    iou = (found & truth).sum(axis=(1, 2)) / np.maximum((found | truth).sum(axis=(1, 2)), 1)
+    per_kind = {str(kind): float(iou[test["kind"] == kind].mean()) for kind in sorted(set(test["kind"]))}
+    return {"all": float(iou.mean()), **per_kind}
 
 
 def mean_of(rows: list[dict]) -> dict[str, float]:
@@ -75,8 +103,7 @@ def table(results: dict[str, list[dict]], group: str | None) -> str:
             groups[row[group] if group else "all"].append(row)
         for name in sorted(groups):
             means = mean_of(groups[name])
-            cells = [f"{means[k]:.4f}" if k in ("ssim_face", "ssim_region", "l1_region", "bce", "accuracy") else f"{means[k]:.2f}"
-                     for k in HEADLINE]
+            cells = [f"{means[k]:.2f}" if k in DECIBELS else f"{means[k]:.4f}" for k in HEADLINE]
             lines.append(f"| {method} | " + (f"{name} | " if group else "") + f"{len(groups[name])} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -97,10 +124,12 @@ def loss_plot(history_csv: Path, path: Path, title: str) -> None:
     with open(history_csv) as stream:
         rows = list(csv.DictReader(stream))
     epochs = [int(r["epoch"]) + 1 for r in rows]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
-    for ax, key in zip(axes, ("loss", "accuracy")):
+    keys = [k for k in rows[0] if k not in ("epoch", "learning_rate") and not k.startswith("val_")]
+    fig, axes = plt.subplots(1, len(keys), figsize=(5 * len(keys), 3.5), squeeze=False)
+    for ax, key in zip(axes[0], keys):
         ax.plot(epochs, [float(r[key]) for r in rows], label=f"train {key}")
-        ax.plot(epochs, [float(r[f"val_{key}"]) for r in rows], label=f"validation {key}")
+        if f"val_{key}" in rows[0]:
+            ax.plot(epochs, [float(r[f"val_{key}"]) for r in rows], label=f"validation {key}")
         ax.set_xlabel("epoch")
         ax.set_title(f"{title}: {key}")
         ax.legend()
@@ -116,23 +145,23 @@ def real_masked_sheet(real_dir: Path, names: list[str], path: Path, count: int =
     Photos are the first ``count`` (sorted by name) in which a face is found. Returns how many."""
     from train.prepare import align_face, list_images
 
-    loaded = [models.FaceModel(name, weights_dir / f"{name}.keras") for name in names]
-    rows = []
+    crops = []
     for source in list_images(real_dir):
         crop, _, _ = align_face(source)
-        if crop is None:
-            continue
-        outputs = [model.predict(crop.pixels) for model in loaded]
-        outputs = [np.repeat(o, 3, axis=-1) if o.shape[-1] == 1 else o for o in outputs]
-        rows.append(np.concatenate([crop.pixels, *outputs], axis=1))
-        if len(rows) == count:
+        if crop is not None:
+            crops.append(crop.pixels)
+        if len(crops) == count:
             break
-    if rows:
-        half = (len(rows) + 1) // 2  # two columns of rows keep the sheet roughly square
-        left, right = rows[:half], rows[half:] + [np.zeros_like(rows[0])] * (half - len(rows[half:]))
-        sheet = np.concatenate([np.concatenate(left, axis=0), np.concatenate(right, axis=0)], axis=1)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        cv2.imwrite(str(path), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+    if not crops:
+        return 0
+    columns = [np.stack(crops)] + [model_outputs(name, np.stack(crops), weights_dir) for name in names]
+    columns = [np.repeat(c[..., None], 3, axis=-1) if c.ndim == 3 else c for c in columns]
+    rows = [np.concatenate([column[i] for column in columns], axis=1) for i in range(len(crops))]
+    half = (len(rows) + 1) // 2  # two columns of rows keep the sheet roughly square
+    left, right = rows[:half], rows[half:] + [np.zeros_like(rows[0])] * (half - len(rows[half:]))
+    sheet = np.concatenate([np.concatenate(left, axis=0), np.concatenate(right, axis=0)], axis=1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
     return len(rows)
 
 
@@ -142,18 +171,31 @@ def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bo
     reports.mkdir(parents=True, exist_ok=True)
     sections = [f"# Evaluation on the held-out test split\n\n{len(test['source'])} faces, one random synthetic "
                 "mask each, never seen in training. `_face` = the whole 128x128 frame, `_region` = only "
-                "the pixels under the mask. bce and accuracy are the seed report's own measures.\n"]
+                "the pixels under the mask. `detail_ratio`: variance of the grey Laplacian inside the region, "
+                "output over ground truth (~1 real texture, ~0 a blob). `identity`: distance between dlib "
+                "face-recognition embeddings of output and ground truth (below 0.6 = dlib's same person). "
+                "bce and accuracy are the seed report's own measures. Telea and Navier-Stokes are given the "
+                "true mask region; mask-aware models find it themselves with masknet.\n"]
     summary = {}
+    if "inpaint" in model_names:
+        iou = segmentation_iou(test, weights_dir)
+        summary["masknet"] = {"iou": iou["all"]}
+        sections.append("## Finding the mask (masknet)\n\nIntersection over union with the true region: "
+                        + ", ".join(f"{kind} {value:.3f}" for kind, value in iou.items()) + "\n")
     show = np.arange(min(8, len(test["source"])))
     for target_kind, names in (("rgb", [n for n in model_names if models.MODELS[n].output == "rgb"]),
                                ("sketch", [n for n in model_names if models.MODELS[n].output == "sketch"])):
         if not names:
             continue
         targets = test["target"] if target_kind == "rgb" else test["sketch"]
+        identity = None
+        if target_kind == "rgb":
+            embedder = metrics.IdentityEmbedder()
+            identity = (embedder, np.stack([embedder.embed(t) for t in tqdm(targets, desc="identity of the targets")]))
         results, shown = {}, {}
         for method in tqdm(names + ["telea", "navier-stokes", "masked input"], desc=f"evaluate {target_kind}"):
             outputs = outputs_for(method, test, target_kind, weights_dir)
-            results[method] = score(outputs, targets, test)
+            results[method] = score(outputs, targets, test, identity)
             shown[method] = outputs[show]
         summary.update({m: mean_of(r) for m, r in results.items() if m in names})
         sections += [f"## {target_kind} target\n", table(results, None), "\n### per mask kind\n", table(results, "kind"),
@@ -176,6 +218,6 @@ def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bo
             spec_path = weights_dir / f"{name}.json"
             spec = json.loads(spec_path.read_text())
             spec["metrics"] = {"test_split": f"{len(test['source'])} held-out faces, 1 random mask each",
-                               **{k: round(v, 4) for k, v in summary[name].items()}}
+                               **{k: round(v, 4) for k, v in summary[name].items() if np.isfinite(v)}}
             spec_path.write_text(json.dumps(spec, indent=2) + "\n")
     return summary

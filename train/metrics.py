@@ -61,3 +61,38 @@ def all_metrics(output: np.ndarray, target: np.ndarray, region: np.ndarray) -> d
         "psnr_region": psnr(output, target, region), "ssim_region": ssim(output, target, region),
         "l1_region": l1(output, target, region), "bce": bce(output, target), "accuracy": pixel_accuracy(output, target),
     }
+
+
+def detail_ratio(output: np.ndarray, target: np.ndarray, region: np.ndarray) -> float:
+    """Variance of the grey Laplacian inside the region, output over ground truth.
+
+    About 1 means real texture (lips, teeth, stubble); near 0 means a smooth blob."""
+    def laplacian_variance(image):
+        grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
+        return float(cv2.Laplacian(grey.astype(np.float64), cv2.CV_64F)[region].var())
+
+    return laplacian_variance(output) / max(laplacian_variance(target), 1e-6)
+
+
+class IdentityEmbedder:
+    """dlib's ResNet face-recognition embedding (128-D; model CC0, shipped by the
+    ``face-recognition-models`` package; dlib under the Boost licence). Distance below 0.6 is
+    dlib's "same person" threshold."""
+
+    # Where the face sits in the 128x128 canonical frame: forehead to chin, cheek to cheek.
+    FACE_BOX = (18, 10, 110, 116)
+
+    def __init__(self):
+        import dlib
+        import face_recognition_models as weights
+
+        self.shape = dlib.shape_predictor(weights.pose_predictor_five_point_model_location())
+        self.encoder = dlib.face_recognition_model_v1(weights.face_recognition_model_location())
+        self.box = dlib.rectangle(*self.FACE_BOX)
+
+    def embed(self, crop: np.ndarray) -> np.ndarray:
+        crop = np.ascontiguousarray(crop if crop.ndim == 3 else np.repeat(crop[..., None], 3, axis=2))
+        return np.asarray(self.encoder.compute_face_descriptor(crop, self.shape(crop, self.box)))
+
+    def distance(self, a: np.ndarray, b: np.ndarray) -> float:
+        return float(np.linalg.norm(self.embed(a) - self.embed(b)))

@@ -110,10 +110,7 @@ class Unmasker:
         batch = np.stack([crop.pixels for crop in crops])
         regions = None
         if self.segmenter is not None:
-            regions = find_regions(self.segmenter.predict(batch)[..., 0])
-            blanked = batch * ~regions[..., None]
-            faces = self.model.predict(np.concatenate([blanked, regions[..., None].astype(np.uint8) * 255], axis=-1))
-            faces = np.where(regions[..., None], faces, batch)  # every pixel outside the region stays real
+            faces, regions = inpaint_crops(self.model, self.segmenter, batch)
             alphas = np.stack([cv2.GaussianBlur(r.astype(np.float32), (0, 0), 1.5) for r in regions])
             alphas = np.maximum(alphas, regions)  # fully opaque inside, soft just outside
         else:
@@ -154,6 +151,14 @@ class Unmasker:
         result = self.unmask(photo.pixels, assume_crop)
         result.notes[:0] = photo.notes
         return result
+
+
+def inpaint_crops(model: models.FaceModel, segmenter: models.FaceModel, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Find the mask in each crop and redraw only that region: (faces, regions) in the frame."""
+    regions = find_regions(segmenter.predict(batch)[..., 0])
+    blanked = batch * ~regions[..., None]
+    faces = model.predict(np.concatenate([blanked, regions[..., None].astype(np.uint8) * 255], axis=-1))
+    return np.where(regions[..., None], faces, batch), regions  # every pixel outside the region stays real
 
 
 def find_regions(probabilities: np.ndarray, grow: int = 2) -> np.ndarray:
