@@ -22,7 +22,8 @@ CONCURRENCY = 1
 QUEUE_MAX_SIZE = 16
 
 # Privacy: no run history kept in visitors' browsers (it would point at their uploads).
-LAUNCH_OPTIONS = {"run_history": False, "footer_links": ["api", "gradio"]}
+# Uploads over 30 MB are refused by Gradio before they reach us (a phone photo is 2-8 MB).
+LAUNCH_OPTIONS = {"run_history": False, "footer_links": ["api", "gradio"], "max_file_size": "30mb"}
 
 NOTICE = """
 **The result is a synthesized guess, not the person's real face.** A neural network invents a

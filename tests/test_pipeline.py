@@ -49,3 +49,25 @@ def test_greyscale_arrays_are_accepted(unmasker):
     grey = io.decode(EXAMPLES / "astronaut_kn95.jpg")[..., 0]
     result = unmasker.unmask(grey)
     assert result.image.shape == grey.shape + (3,)
+
+
+def test_mask_aware_model_replaces_only_the_mask():
+    from unmask import frame
+    from unmask.pipeline import Unmasker
+
+    image = io.decode(EXAMPLES / "astronaut_n95.jpg")
+    result = Unmasker("inpaint", sketch_model=None).unmask(image)
+    face = result.faces[0]
+    assert 0.1 < face.region.mean() < 0.6
+    # The found region covers the mouth and spares the eyes.
+    (lx, ly), (rx, ry) = np.round(frame.TEMPLATE[:2]).astype(int)
+    mouth_x, mouth_y = np.round(frame.TEMPLATE[3:].mean(0)).astype(int)
+    assert face.region[mouth_y, mouth_x] and not face.region[ly, lx] and not face.region[ry, rx]
+    # In the frame, every pixel outside the region is the input's own.
+    assert np.array_equal(face.crop_after[~face.region], face.crop_before[~face.region])
+    # In the photo, the eyes and everything far from the face are untouched.
+    for x, y in face.landmarks[:2].astype(int):
+        assert np.array_equal(result.image[y - 1 : y + 2, x - 1 : x + 2], image[y - 1 : y + 2, x - 1 : x + 2])
+    x, y, w, h = face.box
+    assert np.array_equal(result.image[:, : max(x - w, 1)], image[:, : max(x - w, 1)])
+    assert result.sketch.shape == image.shape[:2]

@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> None:
                      help="mixed_bfloat16 is ~9x faster on CPUs with AMX; float32 for CPUs without")
     fit.add_argument("--runs", type=Path, default=Path("runs"))
     fit.add_argument("--bundle", type=Path, default=Path("unmask/weights"), help="where the final .keras and JSON go")
+    fit.add_argument("--minutes", type=float, default=None, help="inpaint: stop after the epoch that passes this budget")
 
     ev = commands.add_parser("evaluate", help="PSNR/SSIM of models and OpenCV inpainting on the test split")
     ev.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
@@ -67,9 +68,11 @@ def main(argv: list[str] | None = None) -> None:
         else:
             from train import gan
 
-            fit = gan.fit_masknet if args.model == "masknet" else gan.fit_inpaint
-            fit(args.cache, args.epochs or {"masknet": 8, "inpaint": 15}[args.model], args.batch_size, args.precision,
-                args.runs, args.bundle)
+            epochs = args.epochs or {"masknet": 8, "inpaint": 15}[args.model]
+            if args.model == "masknet":
+                gan.fit_masknet(args.cache, epochs, args.batch_size, args.precision, args.runs, args.bundle)
+            else:
+                gan.fit_inpaint(args.cache, epochs, args.batch_size, args.precision, args.runs, args.bundle, args.minutes)
     elif args.command == "evaluate":
         from train.evaluate import evaluate
 

@@ -124,7 +124,21 @@ class SampleGrid(keras.callbacks.Callback):
         cv2.imwrite(str(self.folder / f"epoch_{epoch + 1:03d}.png"), cv2.cvtColor(np.concatenate(rows, axis=0), cv2.COLOR_RGB2BGR))
 
 
-def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs: Path, bundle: Path) -> Path:
+class TimeBudget(keras.callbacks.Callback):
+    """Stop after the epoch during which ``minutes`` have passed: training that fits a session."""
+
+    def __init__(self, minutes: float | None):
+        super().__init__()
+        self.seconds = None if minutes is None else minutes * 60
+        self.start = time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.seconds is not None and time.time() - self.start > self.seconds:
+            self.model.stop_training = True
+
+
+def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs: Path, bundle: Path,
+                minutes: float | None = None) -> Path:
     keras.utils.set_random_seed(0)
     run_dir = runs / "inpaint"
     train, val = load_split(cache, "train"), load_split(cache, "val")
@@ -132,7 +146,7 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
     gan = InpaintGAN(nets.inpaint_generator(), nets.patch_discriminator())
     gan.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
     samples = {key: val[key][:8] for key in ("masked", "region", "target")}
-    callbacks = [SampleGrid(gan, samples, run_dir / "samples"), keras.callbacks.CSVLogger(run_dir / "history.csv"),
+    callbacks = [SampleGrid(gan, samples, run_dir / "samples"), TimeBudget(minutes), keras.callbacks.CSVLogger(run_dir / "history.csv"),
                  keras.callbacks.TensorBoard(run_dir / "tensorboard", update_freq="epoch")]
     start = time.time()
     history = gan.fit(pairs_dataset(train, batch_size, True), validation_data=pairs_dataset(val, batch_size, False),
@@ -151,6 +165,7 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
                      "recipe": f"pix2pix: Adam 2e-4 beta1 0.5, generator loss = adversarial + {L1_WEIGHT:g} x L1 "
                                "inside the region (real pixels only)",
                      "precision": precision, "batch_size": batch_size, "epochs_run": len(history.history["g_l1"]),
+                     "epochs_max": epochs, "time_budget_minutes": minutes,
                      "final_val_l1": float(history.history["val_g_l1"][-1]), "seconds": round(seconds, 1),
                      "hardware": "2-core CPU (AMX)"},
     }
