@@ -162,9 +162,24 @@ def inpaint_crops(model: models.FaceModel, segmenter: models.FaceModel, batch: n
 
 
 def find_regions(probabilities: np.ndarray, grow: int = 2) -> np.ndarray:
-    """(N, 128, 128) uint8 mask probabilities -> bool regions, grown by ``grow`` px as in training."""
+    """(N, 128, 128) uint8 mask probabilities -> bool regions, grown by ``grow`` px as in training.
+
+    A mask is one solid piece: on real photos the segmenter can leave holes (busy prints) and
+    specks, so each region is closed, reduced to its large pieces and its holes filled."""
+    close = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
     kernel = np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)
-    return np.stack([cv2.dilate((p >= 128).astype(np.uint8), kernel) > 0 for p in probabilities])
+    regions = []
+    for probability in probabilities:
+        region = cv2.morphologyEx((probability >= 128).astype(np.uint8), cv2.MORPH_CLOSE, close)
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(region, connectivity=8)
+        if count > 1:
+            areas = stats[1:, cv2.CC_STAT_AREA]
+            region = np.isin(labels, 1 + np.flatnonzero(areas >= 0.1 * areas.max())).astype(np.uint8)
+        outside = np.pad(1 - region, 1, constant_values=1)
+        cv2.floodFill(outside, None, (0, 0), 2)  # whatever the border cannot reach is a hole
+        region = (outside[1:-1, 1:-1] != 2).astype(np.uint8)
+        regions.append(cv2.dilate(region, kernel) > 0 if grow else region > 0)
+    return np.stack(regions)
 
 
 def whole_image_face(image: np.ndarray) -> face_detection.Face:
