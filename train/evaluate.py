@@ -176,7 +176,7 @@ def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bo
                 "face-recognition embeddings of output and ground truth (below 0.6 = dlib's same person). "
                 "bce and accuracy are the seed report's own measures. Telea and Navier-Stokes are given the "
                 "true mask region; mask-aware models find it themselves with masknet.\n"]
-    summary = {}
+    summary, spot_checks = {}, {}
     if "inpaint" in model_names:
         iou = segmentation_iou(test, weights_dir)
         summary["masknet"] = {"iou": iou["all"]}
@@ -198,6 +198,10 @@ def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bo
             results[method] = score(outputs, targets, test, identity)
             shown[method] = outputs[show]
         summary.update({m: mean_of(r) for m, r in results.items() if m in names})
+        for name in names:  # a few single images, so a test can recompute them from the raw data
+            spot_checks[name] = [{"source": str(test["source"][i]), "kind": str(test["kind"][i]),
+                                  **{k: round(results[name][i][k], 4) for k in ("psnr_region", "ssim_region", "psnr_face")}}
+                                 for i in range(min(3, len(test["source"])))]
         sections += [f"## {target_kind} target\n", table(results, None), "\n### per mask kind\n", table(results, "kind"),
                      "\n### per age band\n", table(results, "age_band"), ""]
         for name in names:
@@ -217,7 +221,10 @@ def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bo
         for name in summary:
             spec_path = weights_dir / f"{name}.json"
             spec = json.loads(spec_path.read_text())
+            split = json.loads((cache / "summary.json").read_text())
             spec["metrics"] = {"test_split": f"{len(test['source'])} held-out faces, 1 random mask each",
-                               **{k: round(v, 4) for k, v in summary[name].items() if np.isfinite(v)}}
+                               "split_seed": split["seed"], **{k: round(v, 4) for k, v in summary[name].items() if np.isfinite(v)}}
+            if name in spot_checks:
+                spec["metrics"]["spot_checks"] = spot_checks[name]
             spec_path.write_text(json.dumps(spec, indent=2) + "\n")
     return summary

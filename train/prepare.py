@@ -80,6 +80,21 @@ def kinds_for(masks_per_face: int | str, rng: np.random.Generator) -> list[str]:
     return [kinds[rng.integers(len(kinds))] for _ in range(int(masks_per_face))]
 
 
+def pairs_for_face(path: Path, masks_per_face: int | str, seed: int) -> tuple[list[dict], str]:
+    """The training pairs of one photo (one per mask drawn), exactly as ``prepare`` stores them."""
+    crop, valid, reason = align_face(path)
+    if crop is None:
+        return [], reason
+    rng = np.random.default_rng(face_seed(path, seed))
+    sketch = pencil_sketch(crop.pixels)
+    pairs = []
+    for kind in kinds_for(masks_per_face, rng):
+        masked, region = masks.draw_mask(crop.pixels, crop.landmarks, kind, rng)
+        pairs.append({"masked": masked, "target": crop.pixels, "sketch": sketch, "region": region, "valid": valid,
+                      "landmarks": crop.landmarks, "kind": kind, "age": age_of(path), "source": path.name})
+    return pairs, reason
+
+
 def prepare_split(files: list[Path], wanted: int, masks_per_face: int | str, seed: int,
                   desc: str) -> tuple[dict[str, np.ndarray], collections.Counter]:
     """Align up to ``wanted`` faces and draw masks on each (see ``kinds_for``)."""
@@ -90,23 +105,13 @@ def prepare_split(files: list[Path], wanted: int, masks_per_face: int | str, see
         for path in files:
             if used >= wanted:
                 break
-            crop, valid, reason = align_face(path)
+            pairs, reason = pairs_for_face(path, masks_per_face, seed)
             reasons[reason] += 1
-            if crop is None:
+            if not pairs:
                 continue
-            rng = np.random.default_rng(face_seed(path, seed))
-            sketch = pencil_sketch(crop.pixels)
-            for kind in kinds_for(masks_per_face, rng):
-                masked, region = masks.draw_mask(crop.pixels, crop.landmarks, kind, rng)
-                records["masked"].append(masked)
-                records["target"].append(crop.pixels)
-                records["sketch"].append(sketch)
-                records["region"].append(region)
-                records["valid"].append(valid)
-                records["landmarks"].append(crop.landmarks)
-                records["kind"].append(kind)
-                records["age"].append(age_of(path))
-                records["source"].append(path.name)
+            for pair in pairs:
+                for key, value in pair.items():
+                    records[key].append(value)
             used += 1
             progress.update(1)
     arrays = {key: np.stack(values) if key in ("masked", "target", "sketch", "region", "valid", "landmarks") else np.array(values)
