@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+import zipfile
 from pathlib import Path
 from typing import Callable
 
@@ -92,18 +93,34 @@ def training_data(cache: Path, train: dict[str, np.ndarray], val_pairs: int) -> 
     }
 
 
-def save_bundle(build: Callable[[], keras.Model], trained: keras.Model, bundle: Path, spec: dict) -> Path:
-    """Save the trained weights in a float32 copy of the network, with the JSON that says what it is.
+def save_bundle(build: Callable[[], keras.Model], trained: keras.Model, bundle: Path, spec: dict,
+                storage: str = "float32") -> Path:
+    """Save the trained weights in a copy of the network stored as ``storage``, with its JSON.
 
-    float32 runs on any CPU; bfloat16 inference is a choice made at load time (unmask.models)."""
-    keras.mixed_precision.set_global_policy("float32")
+    Models whose float32 file would pass 10 MB (too big for a Space without LFS) are stored as
+    bfloat16 in a deflated archive, still a plain ``.keras`` file. Either way the precision of
+    inference is a choice made at load time (unmask.models)."""
+    keras.mixed_precision.set_global_policy(storage)
     final = build()
     final.set_weights(trained.get_weights())
+    keras.mixed_precision.set_global_policy("float32")
     bundle.mkdir(parents=True, exist_ok=True)
     path = bundle / f"{spec['name']}.keras"
     final.save(path)
-    spec = {**spec, "parameters": int(final.count_params()), "frame": {"size": frame.SIZE, "template": frame.TEMPLATE.tolist()},
+    if storage != "float32":
+        deflate(path)
+    spec = {**spec, "parameters": int(final.count_params()), "weights_dtype": storage,
+            "frame": {"size": frame.SIZE, "template": frame.TEMPLATE.tolist()},
             "metrics": spec.get("metrics", {}), "file": path.name, "sha256": sha256_of(path)}
     (bundle / f"{spec['name']}.json").write_text(json.dumps(spec, indent=2) + "\n")
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) after {spec['training']['seconds'] / 60:.1f} min")
     return path
+
+
+def deflate(path: Path) -> None:
+    """Rewrite a .keras archive (Keras stores it uncompressed) with deflate; Keras reads both."""
+    packed = path.with_suffix(".deflating")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info.filename))
+    packed.replace(path)

@@ -169,7 +169,7 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
                      "final_val_l1": float(history.history["val_g_l1"][-1]), "seconds": round(seconds, 1),
                      "hardware": "2-core CPU (AMX)"},
     }
-    return save_bundle(nets.inpaint_generator, gan.generator, bundle, spec)
+    return save_bundle(nets.inpaint_generator, gan.generator, bundle, spec, storage="bfloat16")
 
 
 def region_loss(target, predicted):

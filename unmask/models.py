@@ -83,10 +83,12 @@ class FaceModel:
         self.spec = self.weights.spec
         # safe_mode refuses Lambda layers and pickled code: a weight file can only hold weights.
         self.model = keras.saving.load_model(self.weights.path, compile=False, safe_mode=True)
-        # Weights are stored in float32; on CPUs with AMX the same weights run in bfloat16.
+        # On CPUs with AMX the same weights run in bfloat16, elsewhere in float32, whatever
+        # precision they were stored in (large models are stored as bfloat16 to stay small).
         self.precision = choose_precision(precision)
-        if self.precision == "bfloat16":
-            self.model = _with_dtype_policy(self.model, "mixed_bfloat16")
+        policy = "mixed_bfloat16" if self.precision == "bfloat16" else "float32"
+        if any(layer.dtype_policy.name != policy for layer in self.model.layers[1:-1]):
+            self.model = _with_dtype_policy(self.model, policy)
         self.input_channels = int(self.model.input_shape[-1])
         signature = tf.TensorSpec((None, frame.SIZE, frame.SIZE, self.input_channels), tf.uint8)
         self._forward = tf.function(self._uint8_forward, input_signature=[signature], reduce_retracing=True)
