@@ -102,10 +102,12 @@ def lower_face_alpha(feather: float = 2.0) -> np.ndarray:
     return alpha
 
 
-def paste(image: np.ndarray, crop_pixels: np.ndarray, matrix: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+def paste(image: np.ndarray, crop_pixels: np.ndarray, matrix: np.ndarray, alpha: np.ndarray,
+          out: np.ndarray | None = None) -> np.ndarray:
     """Blend ``crop_pixels`` (frame) back into ``image`` through the inverse of ``matrix``.
 
     Only the bounding box of the face is warped, so the cost does not grow with the photo size.
+    Writes into ``out`` when given (many faces, one copy of the photo), else into a copy.
     Works for colour (H, W, 3) and grey (H, W) images alike.
     """
     h, w = image.shape[:2]
@@ -114,8 +116,9 @@ def paste(image: np.ndarray, crop_pixels: np.ndarray, matrix: np.ndarray, alpha:
     x0, y0 = np.floor(corners.min(0)).astype(int)
     x1, y1 = np.ceil(corners.max(0)).astype(int)
     x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    out = image.copy() if out is None else out
     if x1 <= x0 or y1 <= y0:
-        return image.copy()
+        return out
     shifted = inverse.copy()
     shifted[:, 2] -= (x0, y0)
     box = (x1 - x0, y1 - y0)
@@ -123,8 +126,7 @@ def paste(image: np.ndarray, crop_pixels: np.ndarray, matrix: np.ndarray, alpha:
     weight = cv2.warpAffine(alpha.astype(np.float32), shifted, box, flags=cv2.INTER_LINEAR, borderValue=0)
     if warped.ndim == 3:
         weight = weight[..., None]
-    out = image.copy()
-    region = out[y0:y1, x0:x1].astype(np.float32)
+    region = image[y0:y1, x0:x1].astype(np.float32)
     blended = region * (1 - weight) + warped.astype(np.float32) * weight
     out[y0:y1, x0:x1] = np.clip(np.rint(blended), 0, 255).astype(image.dtype)
     return out

@@ -122,9 +122,9 @@ class Unmasker:
         return _Generated(faces, alphas, regions, sketches)
 
     def post_process(self, prepared: _Prepared, generated: _Generated) -> Result:
-        image = prepared.image
+        image = prepared.image.copy()  # one copy of the photo, every face pasted into it
         for crop, pixels, alpha in zip(prepared.crops, generated.faces, generated.alphas):
-            image = frame.paste(image, pixels, crop.matrix, alpha)
+            frame.paste(image, pixels, crop.matrix, alpha, out=image)
         # The seed's recipe blurs 15 px at face size 128: scale it to the largest face.
         blur = int(round(15 / frame.scale_of(prepared.crops[0].matrix)))
         if generated.sketches is None:
@@ -132,7 +132,7 @@ class Unmasker:
         else:
             sketch = pencil_sketch(prepared.image, blur=blur)
             for crop, pixels, alpha in zip(prepared.crops, generated.sketches, generated.alphas):
-                sketch = frame.paste(sketch, pixels, crop.matrix, alpha)
+                frame.paste(sketch, pixels, crop.matrix, alpha, out=sketch)
         results = [
             FaceResult(face.box, face.landmarks, face.score, crop.pixels, generated.faces[i],
                        None if generated.sketches is None else generated.sketches[i],
