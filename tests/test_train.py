@@ -75,6 +75,14 @@ def test_fit_writes_weights_with_their_json_and_evaluate_scores_them(prepared, f
     updated = json.loads((bundle / "rgb2sketch.json").read_text())
     assert updated["metrics"]["psnr_face"] == round(summary["rgb2sketch"]["psnr_face"], 4)
 
+    first_seconds = updated["training"]["seconds"]
+    fit_seed_model("rgb2sketch", cache, epochs=2, batch_size=4, precision="float32", runs=tmp_path / "runs", bundle=bundle,
+                   resume=True)
+    resumed = json.loads((bundle / "rgb2sketch.json").read_text())["training"]
+    history = (tmp_path / "runs" / "rgb2sketch" / "history.csv").read_text().splitlines()
+    assert [line.split(",")[0] for line in history[1:]] == ["0", "1"]  # one CSV, epochs numbered on
+    assert resumed["epochs_run"] == 2 and resumed["seconds"] > first_seconds
+
 
 @pytest.mark.skipif(not (SHARED_DATA / "faces" / "utkface").is_dir(), reason="../shared/data is not here")
 def test_real_faces_align_when_the_data_is_present():
@@ -97,6 +105,11 @@ def test_mask_aware_models_train_and_keep_every_real_pixel(prepared, tmp_path):
         model = models.FaceModel(name, path)
         assert model.predict(np.zeros((1, 128, 128, model.input_channels), np.uint8)).shape == (1, 128, 128, channels)
     assert (runs / "inpaint" / "samples" / "epoch_001.png").exists()
+    first = json.loads((bundle / "inpaint.json").read_text())["training"]
+    gan.fit_inpaint(cache, epochs=1, batch_size=4, precision="float32", runs=runs, bundle=bundle, resume=True)
+    resumed = json.loads((bundle / "inpaint.json").read_text())["training"]
+    assert resumed["epochs_run"] == 2 and resumed["continued_from"]["epochs_run"] == first["epochs_run"] == 1
+    assert (runs / "inpaint" / "samples" / "epoch_002.png").exists() and (runs / "inpaint" / "discriminator.weights.h5").exists()
     summary = evaluate(cache, ["inpaint"], tmp_path / "reports", update_json=True, weights_dir=bundle, runs=runs)
     report = (tmp_path / "reports" / "evaluation.md").read_text()
     assert "Finding the mask (masknet)" in report and "| inpaint |" in report

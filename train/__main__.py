@@ -4,12 +4,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 DEFAULT_DATA = Path("../shared/data")
 DEFAULT_CACHE = Path("build/data")
+
+
+def faces_count(text: str) -> int:
+    """A face count, or 'all' for every file the split holds."""
+    return sys.maxsize if text == "all" else int(text)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -19,7 +25,8 @@ def main(argv: list[str] | None = None) -> None:
     prep = commands.add_parser("prepare", help="detect, align and mask faces into cached .npz splits")
     prep.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding faces/utkface")
     prep.add_argument("--out", type=Path, default=DEFAULT_CACHE)
-    prep.add_argument("--train-faces", type=int, default=1000)
+    prep.add_argument("--train-faces", type=faces_count, default=1000,
+                      help="how many training faces (the seed used 1000), or 'all' for every usable one")
     prep.add_argument("--val-faces", type=int, default=100)
     prep.add_argument("--test-faces", type=int, default=400)
     prep.add_argument("--train-masks", default="seed",
@@ -36,6 +43,9 @@ def main(argv: list[str] | None = None) -> None:
                      help="mixed_bfloat16 is ~9x faster on CPUs with AMX; float32 for CPUs without")
     fit.add_argument("--runs", type=Path, default=Path("runs"))
     fit.add_argument("--bundle", type=Path, default=Path("unmask/weights"), help="where the final .keras and JSON go")
+    fit.add_argument("--resume", action="store_true",
+                     help="rgb2rgb/rgb2sketch: continue the run in --runs up to --epochs in all; "
+                          "inpaint: continue the bundled generator for --epochs more, rates decaying to 0")
     fit.add_argument("--minutes", type=float, default=None, help="inpaint: stop after the epoch that passes this budget")
 
     ev = commands.add_parser("evaluate", help="PSNR/SSIM of models and OpenCV inpainting on the test split")
@@ -64,7 +74,8 @@ def main(argv: list[str] | None = None) -> None:
         if args.model in ("rgb2rgb", "rgb2sketch"):
             from train.fit import fit_seed_model
 
-            fit_seed_model(args.model, args.cache, args.epochs, args.batch_size, args.precision, args.runs, args.bundle)
+            fit_seed_model(args.model, args.cache, args.epochs, args.batch_size, args.precision, args.runs, args.bundle,
+                           args.resume)
         else:
             from train import gan
 
@@ -72,7 +83,8 @@ def main(argv: list[str] | None = None) -> None:
             if args.model == "masknet":
                 gan.fit_masknet(args.cache, epochs, args.batch_size, args.precision, args.runs, args.bundle)
             else:
-                gan.fit_inpaint(args.cache, epochs, args.batch_size, args.precision, args.runs, args.bundle, args.minutes)
+                gan.fit_inpaint(args.cache, epochs, args.batch_size, args.precision, args.runs, args.bundle, args.minutes,
+                                args.resume)
     elif args.command == "evaluate":
         from train.evaluate import evaluate
 

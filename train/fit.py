@@ -3,6 +3,7 @@ ReduceLROnPlateau (x0.2, patience 2, min 1e-4), EarlyStopping on the training lo
 and the checkpoint with the lowest validation loss kept."""
 from __future__ import annotations
 
+import csv
 import json
 import time
 import zipfile
@@ -40,33 +41,42 @@ def dataset(x: np.ndarray, y: np.ndarray, batch_size: int, training: bool) -> tf
 
 
 def fit_seed_model(model_name: str, cache: Path, epochs: int | None, batch_size: int, precision: str,
-                   runs: Path, bundle: Path) -> Path:
+                   runs: Path, bundle: Path, resume: bool = False) -> Path:
+    """Train (or, with ``resume``, continue from the last epoch in ``runs/<model>``) and bundle."""
     keras.utils.set_random_seed(0)
     epochs = epochs or SEED_EPOCHS[model_name]
     run_dir = runs / model_name
     run_dir.mkdir(parents=True, exist_ok=True)
+    past = read_history(run_dir / "history.csv") if resume else []
     train, val = load_split(cache, "train"), load_split(cache, "val")
     x_train, y_train = pairs(train, model_name)
     x_val, y_val = pairs(val, model_name)
 
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
     model = nets.seed_unet(OUTPUTS[model_name], name=model_name)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.002), loss="binary_crossentropy", metrics=["accuracy"])
-    best = run_dir / "best.weights.h5"
+    best, last = run_dir / "best.weights.h5", run_dir / "last.weights.h5"
+    learning_rate = past[-1]["learning_rate"] if past else 0.002
+    if past:
+        model.load_weights(last if last.exists() else best)  # runs before last.weights.h5 existed ended on their best
+        print(f"resuming {model_name} after epoch {len(past)} at learning rate {learning_rate:g}")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss="binary_crossentropy", metrics=["accuracy"])
     callbacks = [
         keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.2, patience=2, min_lr=1e-4),
-        keras.callbacks.EarlyStopping(monitor="loss", patience=3),
-        keras.callbacks.ModelCheckpoint(best, monitor="val_loss", mode="min", save_best_only=True, save_weights_only=True),
-        keras.callbacks.CSVLogger(run_dir / "history.csv"),
+        # On resume the bests so far carry over, so neither stopping nor the checkpoint forgets them.
+        keras.callbacks.EarlyStopping(monitor="loss", patience=3, baseline=min((r["loss"] for r in past), default=None)),
+        keras.callbacks.ModelCheckpoint(best, monitor="val_loss", mode="min", save_best_only=True, save_weights_only=True,
+                                        initial_value_threshold=min((r["val_loss"] for r in past), default=None)),
+        keras.callbacks.ModelCheckpoint(last, save_weights_only=True),
+        keras.callbacks.CSVLogger(run_dir / "history.csv", append=bool(past)),
         keras.callbacks.TensorBoard(run_dir / "tensorboard", update_freq="epoch"),
     ]
     start = time.time()
-    history = model.fit(dataset(x_train, y_train, batch_size, True), validation_data=dataset(x_val, y_val, batch_size, False),
-                        epochs=epochs, callbacks=callbacks, verbose=2)
-    seconds = time.time() - start
+    model.fit(dataset(x_train, y_train, batch_size, True), validation_data=dataset(x_val, y_val, batch_size, False),
+              epochs=epochs, initial_epoch=len(past), callbacks=callbacks, verbose=2)
+    seconds = time.time() - start + (previous_seconds(bundle, model_name) if past else 0.0)
 
     model.load_weights(best)
-    val_losses = history.history["val_loss"]
+    val_losses = [r["val_loss"] for r in read_history(run_dir / "history.csv")]
     spec = {
         "name": model_name,
         "architecture": "seed U-Net (25 layers, Conv2D/MaxPool/Conv2DTranspose/add, sigmoid)",
@@ -82,6 +92,20 @@ def fit_seed_model(model_name: str, cache: Path, epochs: int | None, batch_size:
         },
     }
     return save_bundle(lambda: nets.seed_unet(OUTPUTS[model_name], name=model_name), model, bundle, spec)
+
+
+def read_history(path: Path) -> list[dict[str, float]]:
+    """The rows of a CSVLogger file as floats; empty when there is none."""
+    if not path.exists():
+        return []
+    with path.open() as f:
+        return [{key: float(value) for key, value in row.items()} for row in csv.DictReader(f)]
+
+
+def previous_seconds(bundle: Path, model_name: str) -> float:
+    """Training time already spent on the bundled model, so a resumed run reports the total."""
+    spec = bundle / f"{model_name}.json"
+    return float(json.loads(spec.read_text())["training"]["seconds"]) if spec.exists() else 0.0
 
 
 def training_data(cache: Path, train: dict[str, np.ndarray], val_pairs: int) -> dict:

@@ -8,6 +8,8 @@ the generator is only ever asked to draw what the app will show.
 """
 from __future__ import annotations
 
+import json
+import math
 import time
 from pathlib import Path
 
@@ -17,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from train import nets
-from train.fit import save_bundle, training_data
+from train.fit import read_history, save_bundle, training_data
 from train.prepare import load_split
 
 L1_WEIGHT = 100.0
@@ -138,20 +140,45 @@ class TimeBudget(keras.callbacks.Callback):
 
 
 def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs: Path, bundle: Path,
-                minutes: float | None = None) -> Path:
+                minutes: float | None = None, resume: bool = False) -> Path:
+    """Train the GAN at a constant rate, or with ``resume`` continue the bundled generator for
+    ``epochs`` more with both rates decaying linearly to zero: the two halves of pix2pix's schedule."""
     keras.utils.set_random_seed(0)
     run_dir = runs / "inpaint"
+    run_dir.mkdir(parents=True, exist_ok=True)
     train, val = load_split(cache, "train"), load_split(cache, "val")
+    past = read_history(run_dir / "history.csv") if resume else []
+    earlier = json.loads((bundle / "inpaint.json").read_text())["training"] if resume else None
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
     gan = InpaintGAN(nets.inpaint_generator(), nets.patch_discriminator())
-    gan.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
+    rate: float | keras.optimizers.schedules.LearningRateSchedule = 2e-4
+    if resume:
+        gan.generator.set_weights(keras.saving.load_model(bundle / "inpaint.keras", compile=False).get_weights())
+        if (run_dir / "discriminator.weights.h5").exists():
+            gan.discriminator.load_weights(run_dir / "discriminator.weights.h5")
+        steps = epochs * math.ceil(len(train["masked"]) / batch_size)
+        rate = keras.optimizers.schedules.PolynomialDecay(2e-4, steps, end_learning_rate=0.0, power=1.0)
+        print(f"resuming inpaint after epoch {len(past)}: {epochs} more epochs, {steps} steps, rate 2e-4 -> 0")
+    gan.compile(keras.optimizers.Adam(rate, beta_1=0.5), keras.optimizers.Adam(rate, beta_1=0.5))
     samples = {key: val[key][:8] for key in ("masked", "region", "target")}
-    callbacks = [SampleGrid(gan, samples, run_dir / "samples"), TimeBudget(minutes), keras.callbacks.CSVLogger(run_dir / "history.csv"),
+    callbacks = [SampleGrid(gan, samples, run_dir / "samples"), TimeBudget(minutes),
+                 keras.callbacks.CSVLogger(run_dir / "history.csv", append=bool(past)),
                  keras.callbacks.TensorBoard(run_dir / "tensorboard", update_freq="epoch")]
     start = time.time()
     history = gan.fit(pairs_dataset(train, batch_size, True), validation_data=pairs_dataset(val, batch_size, False),
-                      epochs=epochs, callbacks=callbacks, verbose=2)
+                      epochs=len(past) + epochs, initial_epoch=len(past), callbacks=callbacks, verbose=2)
     seconds = time.time() - start
+    gan.discriminator.save_weights(run_dir / "discriminator.weights.h5")
+    stage = {**training_data(cache, train, len(val["source"])),
+             "recipe": f"pix2pix: Adam 2e-4 beta1 0.5, generator loss = adversarial + {L1_WEIGHT:g} x L1 "
+                       "inside the region (real pixels only)" + ("; rates decaying linearly to 0" if resume else ""),
+             "precision": precision, "batch_size": batch_size, "epochs_run": len(history.history["g_l1"]),
+             "epochs_max": epochs, "time_budget_minutes": minutes,
+             "final_val_l1": float(history.history["val_g_l1"][-1]), "seconds": round(seconds, 1),
+             "hardware": "2-core CPU (AMX)"}
+    if earlier:
+        stage = {**stage, "epochs_run": earlier["epochs_run"] + stage["epochs_run"],
+                 "seconds": round(earlier["seconds"] + seconds, 1), "continued_from": earlier}
     spec = {
         "name": "inpaint",
         "architecture": "pix2pix U-Net generator (4x4 stride-2 encoder to 4x4, upsample+conv decoder, GroupNorm), "
@@ -161,13 +188,7 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
                              f"{REGION_GROWTH} px"},
         "output": {"channels": 3, "scale": "sigmoid, x255 for uint8", "content": "face; only the region is used"},
         "needs": ["masknet"],
-        "training": {**training_data(cache, train, len(val["source"])),
-                     "recipe": f"pix2pix: Adam 2e-4 beta1 0.5, generator loss = adversarial + {L1_WEIGHT:g} x L1 "
-                               "inside the region (real pixels only)",
-                     "precision": precision, "batch_size": batch_size, "epochs_run": len(history.history["g_l1"]),
-                     "epochs_max": epochs, "time_budget_minutes": minutes,
-                     "final_val_l1": float(history.history["val_g_l1"][-1]), "seconds": round(seconds, 1),
-                     "hardware": "2-core CPU (AMX)"},
+        "training": stage,
     }
     return save_bundle(nets.inpaint_generator, gan.generator, bundle, spec, storage="bfloat16")
 

@@ -101,7 +101,7 @@ def prepare_split(files: list[Path], wanted: int, masks_per_face: int | str, see
     records: dict[str, list] = collections.defaultdict(list)
     reasons: collections.Counter = collections.Counter()
     used = 0
-    with tqdm(total=wanted, desc=desc, unit="face") as progress:
+    with tqdm(total=min(wanted, len(files)), desc=desc, unit="face") as progress:
         for path in files:
             if used >= wanted:
                 break
