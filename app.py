@@ -25,6 +25,10 @@ QUEUE_MAX_SIZE = 16
 # Uploads over 30 MB are refused by Gradio before they reach us (a phone photo is 2-8 MB).
 LAUNCH_OPTIONS = {"run_history": False, "footer_links": ["api", "gradio"], "max_file_size": "30mb"}
 
+# Gradio encodes every image it returns. Its default, WebP, takes ~120 ms for a 1024x1024 photo on
+# these cores and a request returns three images; JPEG takes ~5 ms (bench/stages.py measures it).
+OUTPUT_FORMAT = "jpeg"
+
 NOTICE = """
 **The result is a synthesized guess, not the person's real face.** A neural network invents a
 plausible nose, mouth and chin; it cannot know what is under the mask. Don't use it to identify anyone.
@@ -80,8 +84,10 @@ def build_demo(get_unmasker: Callable[[str], Unmasker] = cached_unmasker) -> gr.
                 model = gr.Dropdown(COLOUR_MODELS, value=models.DEFAULT_MODEL, label="Model")
                 button = gr.Button("Unmask", variant="primary", elem_id="unmask-button")
             with gr.Column():
-                slider = gr.ImageSlider(label="Before / after (synthesized)", type="numpy", elem_id="result-slider")
-                sketch = gr.Image(label="Pencil sketch (synthesized)", type="numpy", image_mode="L", elem_id="result-sketch")
+                slider = gr.ImageSlider(label="Before / after (synthesized)", type="numpy", format=OUTPUT_FORMAT,
+                                        elem_id="result-slider")
+                sketch = gr.Image(label="Pencil sketch (synthesized)", type="numpy", image_mode="L", format=OUTPUT_FORMAT,
+                                  elem_id="result-sketch")
                 found = gr.Textbox(label="What was found", lines=3, elem_id="found")
         examples = sorted(f for f in os.listdir(EXAMPLES_DIR) if f.lower().endswith((".png", ".jpg", ".jpeg")))
         gr.Examples([[os.path.join(EXAMPLES_DIR, f)] for f in examples], inputs=[photo])
