@@ -183,8 +183,8 @@ def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bo
         sections.append("## Finding the mask (masknet)\n\nIntersection over union with the true region: "
                         + ", ".join(f"{kind} {value:.3f}" for kind, value in iou.items()) + "\n")
     show = np.arange(min(8, len(test["source"])))
-    for target_kind, names in (("rgb", [n for n in model_names if models.MODELS[n].output == "rgb"]),
-                               ("sketch", [n for n in model_names if models.MODELS[n].output == "sketch"])):
+    colour = [n for n in model_names if models.MODELS[n].output == "rgb"]
+    for target_kind, names in (("rgb", colour), ("sketch", [n for n in model_names if models.MODELS[n].output == "sketch"])):
         if not names:
             continue
         targets = test["target"] if target_kind == "rgb" else test["sketch"]
@@ -192,11 +192,16 @@ def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bo
         if target_kind == "rgb":
             embedder = metrics.IdentityEmbedder()
             identity = (embedder, np.stack([embedder.embed(t) for t in tqdm(targets, desc="identity of the targets")]))
+        # The sketch table also scores each colour model's result drawn with the pencil recipe: the
+        # app's sketch when no sketch model is chosen.
+        methods = {m: m for m in names + ["telea", "navier-stokes", "masked input"]}
+        if target_kind == "sketch":
+            methods.update({f"{n} + pencil sketch": n for n in colour})
         results, shown = {}, {}
-        for method in tqdm(names + ["telea", "navier-stokes", "masked input"], desc=f"evaluate {target_kind}"):
+        for label, method in tqdm(methods.items(), desc=f"evaluate {target_kind}"):
             outputs = outputs_for(method, test, target_kind, weights_dir)
-            results[method] = score(outputs, targets, test, identity)
-            shown[method] = outputs[show]
+            results[label] = score(outputs, targets, test, identity)
+            shown[label] = outputs[show]
         summary.update({m: mean_of(r) for m, r in results.items() if m in names})
         for name in names:  # a few single images, so a test can recompute them from the raw data
             spot_checks[name] = [{"source": str(test["source"][i]), "kind": str(test["kind"][i]),
