@@ -7,9 +7,11 @@ from unmask.pipeline import NoFaceFound
 from .conftest import EXAMPLES
 
 
-def test_unmasks_an_example_at_full_size(unmasker):
+def test_seed_models_unmask_an_example_at_full_size():
+    from unmask.pipeline import Unmasker
+
     image = io.decode(EXAMPLES / "astronaut_surgical.jpg")
-    result = unmasker.unmask(image)
+    result = Unmasker("rgb2rgb", sketch_model="rgb2sketch").unmask(image)
     assert result.image.shape == image.shape and result.image.dtype == np.uint8
     assert result.sketch.shape == image.shape[:2]
     assert len(result.faces) == 1
@@ -51,12 +53,12 @@ def test_greyscale_arrays_are_accepted(unmasker):
     assert result.image.shape == grey.shape + (3,)
 
 
-def test_mask_aware_model_replaces_only_the_mask():
+def test_the_default_mask_aware_model_replaces_only_the_mask(unmasker):
     from unmask import frame
-    from unmask.pipeline import Unmasker
 
+    assert unmasker.model.info.kind == "inpaint" and unmasker.sketch_model.info.name == "rgb2sketch"
     image = io.decode(EXAMPLES / "astronaut_n95.jpg")
-    result = Unmasker("inpaint", sketch_model=None).unmask(image)
+    result = unmasker.unmask(image)
     face = result.faces[0]
     assert 0.1 < face.region.mean() < 0.6
     # The found region covers the mouth and spares the eyes.
