@@ -45,3 +45,10 @@ def test_mutated_images_decode_or_are_refused(seed, flips, cut):
 @given(st.binary(max_size=512))
 def test_random_bytes_are_refused_or_decoded(data):
     check(data)
+
+
+def test_a_tiff_without_its_width_tag_is_refused():
+    """Found by the test above: one flipped byte drops the width tag and Pillow raises KeyError."""
+    data = bytearray(SEEDS[4])
+    data[130] = 1
+    check(bytes(data))

@@ -8,6 +8,7 @@ photos larger than ``MAX_WORK_PIXELS`` down (JPEGs already while decoding) with 
 from __future__ import annotations
 
 import io as _io
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,10 @@ class Photo:
     notes: list[str] = field(default_factory=list)
 
 
+# Pillow's format plugins raise these on malformed headers (the decoding fuzz test found a TIFF
+# without its width tag raising KeyError); they mean "damaged file" as much as OSError does.
+_MALFORMED_HEADER_ERRORS = (KeyError, IndexError, TypeError, struct.error, ZeroDivisionError)
+
 def decode(source: bytes | str | Path) -> np.ndarray:
     """RGB uint8 pixels of an image file or its bytes."""
     return read(source).pixels
@@ -57,8 +62,8 @@ def read(source: bytes | str | Path) -> Photo:
             raise UnreadableImage(_too_large_message()) from None
         except UnidentifiedImageError:
             raise UnreadableImage("not a supported image file (try a JPEG or PNG photo)") from None
-        except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as error:
-            raise UnreadableImage(f"the image file is damaged or truncated ({error})") from None
+        except (OSError, SyntaxError, ValueError, EOFError, MemoryError, *_MALFORMED_HEADER_ERRORS) as error:
+            raise UnreadableImage(f"the image file is damaged or truncated ({error!r})") from None
 
 
 def _too_large_message(width: int | None = None, height: int | None = None) -> str:
