@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
 from typing import Callable
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no analytics, ever
@@ -25,9 +29,12 @@ QUEUE_MAX_SIZE = 16
 # Uploads over 30 MB are refused by Gradio before they reach us (a phone photo is 2-8 MB).
 LAUNCH_OPTIONS = {"run_history": False, "footer_links": ["api", "gradio"], "max_file_size": "30mb"}
 
-# Gradio encodes every image it returns. Its default, WebP, takes ~120 ms for a 1024x1024 photo on
-# these cores and a request returns three images; JPEG takes ~5 ms (bench/stages.py measures it).
-OUTPUT_FORMAT = "jpeg"
+# The page's three images are written here as JPEG (~5 ms each for 1024x1024, where Gradio's
+# default WebP takes ~70 ms; bench/stages.py measures both) and handed to Gradio as files, which it
+# copies into its cache atomically. (Returning arrays made Gradio rewrite the same cache file for
+# identical results, e.g. everyone trying the same example, while others were downloading it.)
+OUTPUT_DIR = Path(tempfile.gettempdir()) / "unmask-outputs"
+OUTPUT_SECONDS = 120  # Gradio has copied a request's files long before this; then they are deleted
 
 NOTICE = """
 **The result is a synthesized guess, not the person's real face.** A neural network invents a
@@ -55,6 +62,21 @@ class PhotoInput(gr.Image):
             raise gr.Error("Could not read that file: not a supported image file (try a JPEG or PNG photo)") from None
 
 
+def save_outputs(result) -> tuple[str, str, str]:
+    """Write before, after and sketch as JPEG files for Gradio; delete earlier requests' files."""
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    for old in OUTPUT_DIR.iterdir():
+        if time.time() - old.stat().st_mtime > OUTPUT_SECONDS:
+            shutil.rmtree(old, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(dir=OUTPUT_DIR))
+    paths = []
+    for name, pixels in (("before", result.original), ("unmasked", result.image), ("sketch", result.sketch)):
+        path = folder / f"{name}.jpg"
+        path.write_bytes(io.encode_jpeg(pixels))
+        paths.append(str(path))
+    return paths[0], paths[1], paths[2]
+
+
 @functools.lru_cache(maxsize=4)
 def cached_unmasker(model: str) -> Unmasker:
     return Unmasker(model)
@@ -71,8 +93,9 @@ def build_demo(get_unmasker: Callable[[str], Unmasker] = cached_unmasker) -> gr.
             raise gr.Error(f"Could not read that file: {error}") from None
         except NoFaceFound as error:
             raise gr.Error(str(error)) from None
+        before, after, sketch = save_outputs(result)
         progress(1.0, desc="done")
-        return (result.original, result.image), result.sketch, result.summary()
+        return (before, after), sketch, result.summary()
 
     with gr.Blocks(title="unmask: a guess at the face under a mask", delete_cache=(600, 3600)) as demo:
         gr.Markdown("# unmask\nUpload a selfie with a face mask: each face gets a synthesized nose, mouth and chin.")
@@ -84,10 +107,8 @@ def build_demo(get_unmasker: Callable[[str], Unmasker] = cached_unmasker) -> gr.
                 model = gr.Dropdown(COLOUR_MODELS, value=models.DEFAULT_MODEL, label="Model")
                 button = gr.Button("Unmask", variant="primary", elem_id="unmask-button")
             with gr.Column():
-                slider = gr.ImageSlider(label="Before / after (synthesized)", type="numpy", format=OUTPUT_FORMAT,
-                                        elem_id="result-slider")
-                sketch = gr.Image(label="Pencil sketch (synthesized)", type="numpy", image_mode="L", format=OUTPUT_FORMAT,
-                                  elem_id="result-sketch")
+                slider = gr.ImageSlider(label="Before / after (synthesized)", type="filepath", elem_id="result-slider")
+                sketch = gr.Image(label="Pencil sketch (synthesized)", type="filepath", elem_id="result-sketch")
                 found = gr.Textbox(label="What was found", lines=3, elem_id="found")
         examples = sorted(f for f in os.listdir(EXAMPLES_DIR) if f.lower().endswith((".png", ".jpg", ".jpeg")))
         gr.Examples([[os.path.join(EXAMPLES_DIR, f)] for f in examples], inputs=[photo])

@@ -4,7 +4,7 @@
 
 Stages of one request for one face in a 1024x1024 JPEG: decode, detect, align, model (both the
 colour and the sketch model), paste back, and encoding the three images the page returns the way
-Gradio does (``app.OUTPUT_FORMAT``); the PNG the CLI writes is timed too. Each is timed ``--repeats``
+the app does (``app.save_outputs``: JPEG files); the PNG the CLI writes is timed too. Each is timed ``--repeats``
 times; the table gives the median, the spread (25th-75th percentile) and its share of the whole
 request. The model's bare forward pass (one crop, colour network) is the reference the whole
 request is compared to, and its FLOP rate is set against the CPU's float32 peak.
@@ -119,9 +119,8 @@ def main() -> None:
     one_crop = np.stack([prepared.crops[0].pixels])
 
     def page_images(done) -> None:
-        """What Gradio does with the page's three outputs: encode each in the app's format."""
-        for pixels in (done.original, done.image, done.sketch):
-            encode_pil_to_bytes(Image.fromarray(pixels), app.OUTPUT_FORMAT)
+        """What the app does with the page's three outputs: JPEG files for Gradio."""
+        app.save_outputs(done)
 
     def whole():
         page_images(unmasker.unmask_file(jpeg))
@@ -132,7 +131,7 @@ def main() -> None:
         "align": lambda: [frame.align(image, f.landmarks) for f in found],
         "models (all faces, one batch)": lambda: unmasker.process(prepared.crops),
         "paste back (+ photo sketch)": lambda: unmasker.post_process(prepared, generated),
-        f"encode the page's 3 images ({app.OUTPUT_FORMAT})": lambda: page_images(result),
+        "encode the page's 3 images (JPEG files)": lambda: page_images(result),
     }
     rows = {name: timed(fn, args.repeats) for name, fn in stages.items()}
     whole_ms = timed(whole, args.repeats)

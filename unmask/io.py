@@ -115,3 +115,11 @@ def encode_png(pixels: np.ndarray) -> bytes:
     buffer = _io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="PNG", pnginfo=info, compress_level=1)
     return buffer.getvalue()
+
+
+def encode_jpeg(pixels: np.ndarray, quality: int = 90) -> bytes:
+    """JPEG bytes labelled as synthesized in a comment: ~5 ms for a 1024x1024 photo where PNG
+    takes ~57 ms, for the page, which shows photos rather than archiving them."""
+    buffer = _io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="JPEG", quality=quality, comment=SYNTHESIZED_NOTE.encode())
+    return buffer.getvalue()
