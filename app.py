@@ -5,6 +5,7 @@ import functools
 import os
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -34,7 +35,7 @@ LAUNCH_OPTIONS = {"run_history": False, "footer_links": ["api", "gradio"], "max_
 # copies into its cache atomically. (Returning arrays made Gradio rewrite the same cache file for
 # identical results, e.g. everyone trying the same example, while others were downloading it.)
 OUTPUT_DIR = Path(tempfile.gettempdir()) / "unmask-outputs"
-OUTPUT_SECONDS = 120  # Gradio has copied a request's files long before this; then they are deleted
+OUTPUT_SECONDS = 120.0  # Gradio has copied a request's files long before this; then they are deleted
 
 NOTICE = """
 **The result is a synthesized guess, not the person's real face.** A neural network invents a
@@ -63,7 +64,8 @@ class PhotoInput(gr.Image):
 
 
 def save_outputs(result) -> tuple[str, str, str]:
-    """Write before, after and sketch as JPEG files for Gradio; delete earlier requests' files."""
+    """Write before, after and sketch as JPEG files for Gradio, deleted ``OUTPUT_SECONDS`` later
+    (and any a restarted server left behind are swept on the next request)."""
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     for old in OUTPUT_DIR.iterdir():
         if time.time() - old.stat().st_mtime > OUTPUT_SECONDS:
@@ -74,6 +76,9 @@ def save_outputs(result) -> tuple[str, str, str]:
         path = folder / f"{name}.jpg"
         path.write_bytes(io.encode_jpeg(pixels))
         paths.append(str(path))
+    timer = threading.Timer(OUTPUT_SECONDS, shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True})
+    timer.daemon = True
+    timer.start()
     return paths[0], paths[1], paths[2]
 
 

@@ -1,6 +1,8 @@
 """The page, launched for real and called the way a user's browser or script would."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -36,3 +38,17 @@ def test_no_face_gets_a_clear_error(app_client, tmp_path):
     Image.new("RGB", (320, 240), (40, 120, 200)).save(tmp_path / "sky.png")
     with pytest.raises(Exception, match="No face found"):
         app_client.predict(handle_file(str(tmp_path / "sky.png")), "rgb2rgb", api_name="/unmask")
+
+
+def test_the_pages_files_are_deleted_after_the_request(unmasker, monkeypatch, tmp_path):
+    import time
+
+    import app
+    from unmask import io
+
+    monkeypatch.setattr(app, "OUTPUT_DIR", tmp_path / "outputs")
+    monkeypatch.setattr(app, "OUTPUT_SECONDS", 0.2)
+    paths = app.save_outputs(unmasker.unmask(io.decode(EXAMPLES / "astronaut_surgical.jpg")))
+    assert all(Path(path).is_file() for path in paths)
+    time.sleep(1.0)
+    assert not any(Path(path).exists() for path in paths) and not any((tmp_path / "outputs").iterdir())
