@@ -118,12 +118,8 @@ def main() -> None:
     result = unmasker.post_process(prepared, generated)
     one_crop = np.stack([prepared.crops[0].pixels])
 
-    def page_images(done) -> None:
-        """What the app does with the page's three outputs: JPEG files for Gradio."""
-        app.save_outputs(done)
-
     def whole():
-        page_images(unmasker.unmask_file(jpeg))
+        app.save_outputs(unmasker.unmask_file(jpeg))
 
     stages = {
         "decode (1024x1024 JPEG)": lambda: io.decode(jpeg),
@@ -131,7 +127,7 @@ def main() -> None:
         "align": lambda: [frame.align(image, f.landmarks) for f in found],
         "models (all faces, one batch)": lambda: unmasker.process(prepared.crops),
         "paste back (+ photo sketch)": lambda: unmasker.post_process(prepared, generated),
-        "encode the page's 3 images (JPEG files)": lambda: page_images(result),
+        "encode the page's 3 images (JPEG files)": lambda: app.save_outputs(result),
     }
     rows = {name: timed(fn, args.repeats) for name, fn in stages.items()}
     whole_ms = timed(whole, args.repeats)

@@ -14,7 +14,7 @@ def test_compiled_detector_matches_the_eager_package():
     for name in ("astronaut_surgical.jpg", "two_faces.jpg"):
         image = io.decode(EXAMPLES / name)
         eager = MTCNN(device="CPU:0").detect_faces(image)
-        compiled = faces._detector().detect_faces(image)
+        compiled = faces.detector().detect_faces(image)
         assert len(eager) == len(compiled) >= 1
         for a, b in zip(eager, compiled):
             assert np.allclose(a["box"], b["box"], atol=1) and abs(a["confidence"] - b["confidence"]) < 1e-4

@@ -223,10 +223,10 @@ def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bo
     (reports / "evaluation.md").write_text("\n".join(sections))
     print("\n".join(sections))
     if update_json:
+        split = json.loads((cache / "summary.json").read_text())
         for name in summary:
             spec_path = weights_dir / f"{name}.json"
             spec = json.loads(spec_path.read_text())
-            split = json.loads((cache / "summary.json").read_text())
             spec["metrics"] = {"test_split": f"{len(test['source'])} held-out faces, 1 random mask each",
                                "split_seed": split["seed"], **{k: round(v, 4) for k, v in summary[name].items() if np.isfinite(v)}}
             if name in spot_checks:

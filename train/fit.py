@@ -73,7 +73,7 @@ def fit_seed_model(model_name: str, cache: Path, epochs: int | None, batch_size:
     start = time.time()
     model.fit(dataset(x_train, y_train, batch_size, True), validation_data=dataset(x_val, y_val, batch_size, False),
               epochs=epochs, initial_epoch=len(past), callbacks=callbacks, verbose=2)
-    seconds = time.time() - start + (previous_seconds(bundle, model_name) if past else 0.0)
+    seconds = time.time() - start + (bundled_training(bundle, model_name).get("seconds", 0.0) if past else 0.0)
 
     model.load_weights(best)
     val_losses = [r["val_loss"] for r in read_history(run_dir / "history.csv")]
@@ -102,10 +102,10 @@ def read_history(path: Path) -> list[dict[str, float]]:
         return [{key: float(value) for key, value in row.items()} for row in csv.DictReader(f)]
 
 
-def previous_seconds(bundle: Path, model_name: str) -> float:
-    """Training time already spent on the bundled model, so a resumed run reports the total."""
+def bundled_training(bundle: Path, model_name: str) -> dict:
+    """The training record of the bundled model (empty if none), so a resumed run reports totals."""
     spec = bundle / f"{model_name}.json"
-    return float(json.loads(spec.read_text())["training"]["seconds"]) if spec.exists() else 0.0
+    return json.loads(spec.read_text())["training"] if spec.exists() else {}
 
 
 def training_data(cache: Path, train: dict[str, np.ndarray], val_pairs: int) -> dict:

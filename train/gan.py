@@ -8,7 +8,6 @@ the generator is only ever asked to draw what the app will show.
 """
 from __future__ import annotations
 
-import json
 import math
 import time
 from pathlib import Path
@@ -19,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from train import nets
-from train.fit import read_history, save_bundle, training_data
+from train.fit import bundled_training, read_history, save_bundle, training_data
 from train.prepare import load_split
 
 L1_WEIGHT = 100.0
@@ -148,7 +147,7 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
     run_dir.mkdir(parents=True, exist_ok=True)
     train, val = load_split(cache, "train"), load_split(cache, "val")
     past = read_history(run_dir / "history.csv") if resume else []
-    earlier = json.loads((bundle / "inpaint.json").read_text())["training"] if resume else None
+    earlier = bundled_training(bundle, "inpaint") if resume else {}
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
     gan = InpaintGAN(nets.inpaint_generator(), nets.patch_discriminator())
     rate: float | keras.optimizers.schedules.LearningRateSchedule = 2e-4

@@ -30,7 +30,7 @@ class Face:
 
 
 @functools.lru_cache(maxsize=1)
-def _detector():
+def detector():
     """MTCNN with its three networks compiled.
 
     The package calls its Keras networks eagerly, once per pyramid scale (eleven at 640 px), and
@@ -58,7 +58,7 @@ def detect(image: np.ndarray, max_faces: int | None = None) -> list[Face]:
     h, w = image.shape[:2]
     scale = min(1.0, DETECT_MAX_SIDE / max(h, w))
     small = image if scale == 1.0 else cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-    found = _detector().detect_faces(np.ascontiguousarray(small))
+    found = detector().detect_faces(np.ascontiguousarray(small))
     faces = []
     for item in found:
         if item["confidence"] < MIN_CONFIDENCE:

@@ -38,6 +38,7 @@ class Photo:
 # without its width tag raising KeyError); they mean "damaged file" as much as OSError does.
 _MALFORMED_HEADER_ERRORS = (KeyError, IndexError, TypeError, struct.error, ZeroDivisionError)
 
+
 def decode(source: bytes | str | Path) -> np.ndarray:
     """RGB uint8 pixels of an image file or its bytes."""
     return read(source).pixels
