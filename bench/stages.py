@@ -6,8 +6,10 @@ Stages of one request for one face in a 1024x1024 JPEG: decode, detect, align, m
 colour and the sketch model), paste back, and encoding the three images the page returns the way
 the app does (``app.save_outputs``: JPEG files); the PNG the CLI writes is timed too. Each is timed ``--repeats``
 times; the table gives the median, the spread (25th-75th percentile) and its share of the whole
-request. The model's bare forward pass (one crop, colour network) is the reference the whole
-request is compared to, and its FLOP rate is set against the CPU's float32 peak.
+request. The whole request is compared with the colour network's bare forward pass (one crop),
+and with the bare forward passes of every network the request runs (masknet, the colour
+network, the sketch network); the colour network's FLOP rate is set against the CPU's float32
+peak.
 """
 from __future__ import annotations
 
@@ -136,6 +138,9 @@ def main() -> None:
     network_input = np.concatenate([one_crop, np.zeros_like(one_crop[..., :1])], axis=-1) \
         if unmasker.model.input_channels == 4 else one_crop
     forward_ms = timed(lambda: unmasker.model.predict(network_input), args.repeats)
+    networks = [(m, network_input if m is unmasker.model else one_crop)
+                for m in (unmasker.segmenter, unmasker.model, unmasker.sketch_model) if m is not None]
+    all_forward_ms = timed(lambda: [m.predict(x) for m, x in networks], args.repeats)
     flops = model_flops(unmasker.model.model)
     peak, peak_text = cpu_peak_gflops()
     stage_sum = sum(median for median, _, _ in rows.values())
@@ -148,9 +153,12 @@ def main() -> None:
     print(f"| **whole request** (unmask_file + the page's images) | {whole_ms[0]:.1f} | {whole_ms[1]:.1f}-{whole_ms[2]:.1f} | |")
     print(f"| bare forward pass, {unmasker.model.info.name} network, 1 crop | {forward_ms[0]:.1f} | "
           f"{forward_ms[1]:.1f}-{forward_ms[2]:.1f} | |")
+    print(f"| bare forward passes of every network the request runs ({' + '.join(m.info.name for m, _ in networks)}), 1 crop | "
+          f"{all_forward_ms[0]:.1f} | {all_forward_ms[1]:.1f}-{all_forward_ms[2]:.1f} | |")
     print(f"| (not in the request) one image as WebP, Gradio's default | {webp_ms[0]:.1f} | {webp_ms[1]:.1f}-{webp_ms[2]:.1f} | |")
     print(f"| (not in the request) PNG as the CLI writes it | {png_ms[0]:.1f} | {png_ms[1]:.1f}-{png_ms[2]:.1f} | |")
-    print(f"\nwhole request / bare forward pass: {whole_ms[0] / forward_ms[0]:.1f}x")
+    print(f"\nwhole request / bare forward pass of {unmasker.model.info.name}: {whole_ms[0] / forward_ms[0]:.1f}x; "
+          f"/ all networks' bare forward passes: {whole_ms[0] / all_forward_ms[0]:.1f}x")
     achieved = flops / (forward_ms[0] / 1000) / 1e9
     print(f"model: {flops / 1e9:.2f} GFLOP per face, {achieved:.0f} GFLOP/s = {achieved / peak:.0%} of the float32 peak "
           f"({peak:.0f} GFLOP/s = {peak_text})")

@@ -1,6 +1,7 @@
-"""Face detection: the compiled MTCNN must find exactly what the package's own eager one finds."""
+"""Face detection: our lean MTCNN driver must find what the package's own detector finds."""
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from unmask import faces, io
@@ -8,17 +9,47 @@ from unmask import faces, io
 from .conftest import EXAMPLES
 
 
-def test_compiled_detector_matches_the_eager_package():
+def test_lean_detector_matches_the_package():
     from mtcnn import MTCNN
 
+    package = MTCNN(device="CPU:0")
+    for name in ("astronaut_surgical.jpg", "two_faces.jpg", "astronaut_kn95.jpg"):
+        image = io.decode(EXAMPLES / name)
+        h, w = image.shape[:2]
+        for size in (max(h, w), 320):  # as given, and a copy small enough to hit MTCNN's last scales
+            scale = size / max(h, w)
+            small = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+            expected = sorted(package.detect_faces(small), key=lambda d: d["box"][2] * d["box"][3], reverse=True)
+            rows = faces.detector()(small)
+            assert len(rows) == len(expected), (name, size)
+            rows = sorted(rows, key=lambda r: (r[3] - r[1]) * (r[4] - r[2]), reverse=True)
+            for want, row in zip(expected, rows):
+                assert abs(want["confidence"] - row[5]) < 1e-3
+                assert np.allclose(want["box"][:2], row[1:3], atol=1)
+                assert np.allclose([want["keypoints"]["left_eye"][0], want["keypoints"]["nose"][1]],
+                                   [row[6], row[13]], atol=1)
+
+
+def test_coarse_to_fine_search_skips_only_faces_much_smaller_than_the_largest(astronaut):
+    detector = faces.detector()
     for name in ("astronaut_surgical.jpg", "two_faces.jpg"):
         image = io.decode(EXAMPLES / name)
-        eager = MTCNN(device="CPU:0").detect_faces(image)
-        compiled = faces.detector().detect_faces(image)
-        assert len(eager) == len(compiled) >= 1
-        for a, b in zip(eager, compiled):
-            assert np.allclose(a["box"], b["box"], atol=1) and abs(a["confidence"] - b["confidence"]) < 1e-4
-            assert all(np.allclose(a["keypoints"][k], b["keypoints"][k], atol=1) for k in a["keypoints"])
+        assert np.array_equal(detector(image, faces.SMALLEST_RELATIVE), detector(image))
+    # A selfie-sized face (~170 px) with a bystander a tenth of its size in the corner.
+    photo = cv2.resize(astronaut[:300, 100:400], (600, 600), interpolation=cv2.INTER_LINEAR)
+    photo[-114:-4, -114:-4] = cv2.resize(astronaut, (110, 110), interpolation=cv2.INTER_AREA)
+    assert len(detector(photo)) == 2
+    kept = detector(photo, faces.SMALLEST_RELATIVE)
+    assert len(kept) == 1 and kept[0, 3] - kept[0, 1] > 150
+    # Alone, the same small face is still found.
+    alone = np.full_like(photo, 128)
+    alone[-114:-4, -114:-4] = photo[-114:-4, -114:-4]
+    assert len(detector(alone, faces.SMALLEST_RELATIVE)) == 1
+
+
+def test_photos_without_faces_give_no_rows():
+    assert faces.detect(np.full((300, 400, 3), 90, np.uint8)) == []
+    assert faces.detect(np.random.default_rng(0).integers(0, 255, (50, 40, 3), dtype=np.uint8)) == []
 
 
 def test_faces_come_largest_first_in_photo_coordinates():

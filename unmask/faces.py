@@ -16,6 +16,12 @@ import numpy as np
 # MTCNN's 20 px minimum, and the cost no longer grows with the photo's size.
 DETECT_MAX_SIDE = 640
 MIN_CONFIDENCE = 0.9
+MIN_FACE_SIZE = 20  # pixels of the detection copy: MTCNN's default, where its pyramid starts
+# Coarse to fine: faces of this size and up are searched first; smaller ones only down to this
+# fraction of the largest face found. A bystander a quarter the size of the selfie's face is left
+# alone, and the two finest pyramid levels (most of the detector's work) are skipped for selfies.
+COARSE_MIN_FACE = 36
+SMALLEST_RELATIVE = 0.25
 
 
 @dataclass
@@ -29,47 +35,131 @@ class Face:
         return float(np.linalg.norm(self.landmarks[1] - self.landmarks[0]))
 
 
+def normalize(image: np.ndarray) -> np.ndarray:
+    """uint8 RGB -> MTCNN's input scale, as the package computes it."""
+    return (image.astype(np.float32) - 127.5) / 128
+
+
+class Detector:
+    """MTCNN's three networks and its box arithmetic (both from the ``mtcnn`` package), driven lean.
+
+    The package's own ``detect_faces`` spends more time around its networks than in them: it
+    resizes the pyramid with TensorFlow ops, converts the photo to tensors several times and calls
+    its Keras networks eagerly, once per scale (eleven at 640 px). Here the pyramid is resized with
+    OpenCV, the photo becomes a tensor once, and each network is a ``tf.function`` with a fixed
+    input signature, traced once at start-up. Boxes, scores and landmarks are the package's own
+    arithmetic; only the resampling of the pyramid differs (OpenCV's area filter, not TF's), by
+    at most a pixel in the boxes and landmarks it finds (tests/test_faces.py)."""
+
+    def __init__(self):
+        import tensorflow as tf
+        from mtcnn.stages import StageONet, StagePNet, StageRNet
+
+        def compiled(stage, shape):
+            return tf.function(stage()._model, input_signature=[tf.TensorSpec(shape, tf.float32)])
+
+        self._tf = tf
+        self.pnet = compiled(StagePNet, [1, None, None, 3])
+        self.rnet = compiled(StageRNet, [None, 24, 24, 3])
+        self.onet = compiled(StageONet, [None, 48, 48, 3])
+
+    def __call__(self, image: np.ndarray, smallest_relative: float | None = None) -> np.ndarray:
+        """(N, 16) rows of MTCNN's layout: image id, x1, y1, x2, y2, score, 5 landmark x, 5 landmark y.
+
+        ``None`` searches every face down to ``MIN_FACE_SIZE``, as the package does. A fraction
+        searches coarse to fine: first faces of ``COARSE_MIN_FACE`` px and up, then smaller ones
+        only down to that fraction of the largest face found. Most of P-Net's work is in the two
+        finest levels of the pyramid, which a selfie does not need."""
+        from mtcnn.utils.images import build_scale_pyramid
+
+        h, w = image.shape[:2]
+        normalized = normalize(image)
+        photo = self._tf.constant(normalized[None])
+        levels = build_scale_pyramid(w, h, min_face_size=MIN_FACE_SIZE, scale_factor=0.709)
+        face_sizes = 12 / levels  # the face size in pixels each level of the pyramid finds
+        proposals: list[np.ndarray] = []
+        if smallest_relative is None:
+            proposals += self._propose(normalized, levels)
+            return self._refine(photo, proposals, image.shape)
+        coarse = face_sizes >= COARSE_MIN_FACE
+        proposals += self._propose(normalized, levels[coarse])
+        found = self._refine(photo, proposals, image.shape)
+        largest = float(np.max(found[:, 3:5] - found[:, 1:3])) if len(found) else 0.0
+        finer = ~coarse & (face_sizes >= smallest_relative * largest)
+        if not finer.any():
+            return found
+        proposals += self._propose(normalized, levels[finer])
+        return self._refine(photo, proposals, image.shape)
+
+    def _propose(self, normalized: np.ndarray, scales: np.ndarray) -> list[np.ndarray]:
+        """P-Net over these levels of the pyramid: candidate boxes in photo pixels, NMS per level."""
+        from mtcnn.utils import bboxes as B
+
+        h, w = normalized.shape[:2]
+        proposals = []
+        for scale in scales:
+            scaled = cv2.resize(normalized, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA)
+            regression, classes = self.pnet(scaled[None])
+            found = B.upscale_bboxes(B.generate_bounding_box(regression, classes, 0.6), np.asarray([scale]))
+            if len(found):
+                proposals.append(B.smart_nms_from_bboxes(found, threshold=0.5, method="union", initial_sort=False))
+        return proposals
+
+    def _refine(self, photo, proposals: list[np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
+        """NMS across levels, then R-Net and O-Net: the package's second and third stages."""
+        from mtcnn.utils import bboxes as B
+        from mtcnn.utils.images import extract_patches
+        from mtcnn.utils.landmarks import adjust_landmarks
+
+        if not proposals:
+            return np.empty((0, 16))
+        boxes = B.resize_to_square(B.smart_nms_from_bboxes(np.concatenate(proposals), threshold=0.7, method="union"))
+        offsets, scores = (t.numpy() for t in self.rnet(extract_patches(photo, boxes, (24, 24))))
+        boxes = B.pick_matches(B.adjust_bboxes(B.replace_confidence(boxes, scores), offsets), score_threshold=0.7)
+        if not len(boxes):
+            return np.empty((0, 16))
+        boxes = B.resize_to_square(B.smart_nms_from_bboxes(boxes, threshold=0.7, method="union"))
+        offsets, landmarks, scores = self.onet(extract_patches(photo, boxes, (48, 48)))
+        landmarks = adjust_landmarks(landmarks, boxes)
+        boxes = B.adjust_bboxes(B.replace_confidence(boxes, scores.numpy()), offsets.numpy())
+        boxes = B.pick_matches(np.concatenate([boxes, landmarks], axis=-1), scores_column=5, score_threshold=0.8)
+        if not len(boxes):
+            return np.empty((0, 16))
+        boxes = B.smart_nms_from_bboxes(boxes, threshold=0.7, method="min")
+        return B.limit_bboxes(boxes, images_shapes=np.asarray([shape]), limit_landmarks=False)
+
+
 @functools.lru_cache(maxsize=1)
-def detector():
-    """MTCNN with its three networks compiled.
-
-    The package calls its Keras networks eagerly, once per pyramid scale (eleven at 640 px), and
-    the per-layer Python overhead costs more than the convolutions. ``tf.function`` with
-    ``reduce_retracing`` traces each network for a general shape once and halves detection; the
-    results are the same numbers. The warm-up traces them before the first photo arrives."""
+def detector() -> Detector:
+    """The one detector, built and traced on first use (``Unmasker`` does it at start-up)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf
-    from mtcnn import MTCNN
-
-    detector = MTCNN(device="CPU:0")
-    for stage in detector.stages:
-        stage._model = tf.function(stage._model, reduce_retracing=True)
-    warm_up = np.full((DETECT_MAX_SIDE, DETECT_MAX_SIDE * 3 // 4, 3), 128, np.uint8)
-    for image in (warm_up, warm_up.transpose(1, 0, 2), warm_up[: DETECT_MAX_SIDE // 2]):
-        detector.detect_faces(np.ascontiguousarray(image))
-    return detector
-
-
-_KEYPOINTS = ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")
+    built = Detector()
+    built.pnet(np.zeros((1, DETECT_MAX_SIDE // 2, DETECT_MAX_SIDE // 3, 3), np.float32))  # trace, and warm oneDNN
+    built.rnet(np.zeros((4, 24, 24, 3), np.float32))
+    built.onet(np.zeros((2, 48, 48, 3), np.float32))
+    return built
 
 
 def detect(image: np.ndarray, max_faces: int | None = None) -> list[Face]:
-    """Every face in an RGB uint8 image, largest first, in the image's own coordinates."""
+    """The faces in an RGB uint8 image, largest first, in the image's own coordinates.
+
+    Faces smaller than ``SMALLEST_RELATIVE`` of the largest one are not searched for."""
     h, w = image.shape[:2]
     scale = min(1.0, DETECT_MAX_SIDE / max(h, w))
     small = image if scale == 1.0 else cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-    found = detector().detect_faces(np.ascontiguousarray(small))
     faces = []
-    for item in found:
-        if item["confidence"] < MIN_CONFIDENCE:
+    for row in detector()(small, SMALLEST_RELATIVE):
+        if row[5] < MIN_CONFIDENCE:
             continue
-        landmarks = np.array([item["keypoints"][k] for k in _KEYPOINTS], np.float32) / scale
+        # Rounded to whole pixels of the detection copy, as the package reports them.
+        landmarks = np.round(np.stack([row[6:11], row[11:16]], axis=1)).astype(np.float32) / scale
         # MTCNN names the eyes from the subject's view only sometimes: order them by x instead.
         if landmarks[0, 0] > landmarks[1, 0]:
             landmarks[[0, 1]] = landmarks[[1, 0]]
         if landmarks[3, 0] > landmarks[4, 0]:
             landmarks[[3, 4]] = landmarks[[4, 3]]
-        x, y, bw, bh = (int(round(v / scale)) for v in item["box"])
-        faces.append(Face((x, y, bw, bh), landmarks, float(item["confidence"])))
+        x1, y1, x2, y2 = row[1:5]
+        box = tuple(int(round(round(v) / scale)) for v in (x1, y1, x2 - x1, y2 - y1))
+        faces.append(Face(box, landmarks, float(row[5])))
     faces.sort(key=lambda f: f.box[2] * f.box[3], reverse=True)
     return faces[:max_faces] if max_faces else faces
