@@ -42,3 +42,11 @@ def test_masks_draw_on_a_full_photo_too(astronaut, astronaut_face):
     assert masked.shape == astronaut.shape
     x, y, w, h = astronaut_face.box
     assert region[y : y + h, x : x + w].mean() > 0.2 and region.mean() < 0.1
+
+
+def test_scarves_run_past_the_chin_and_wider_than_a_mask(crop):
+    for seed in range(4):
+        _, scarf = masks.draw_mask(crop.pixels, crop.landmarks, "scarf", np.random.default_rng(seed))
+        _, surgical = masks.draw_mask(crop.pixels, crop.landmarks, "surgical", np.random.default_rng(seed))
+        assert scarf[-1].mean() > 0.5  # still there at the frame's bottom row, under the chin
+        assert scarf[90:100].sum() > 1.1 * surgical[90:100].sum()  # wider below the mouth, where no loop runs

@@ -84,6 +84,31 @@ def test_fit_writes_weights_with_their_json_and_evaluate_scores_them(prepared, f
     assert resumed["epochs_run"] == 2 and resumed["seconds"] > first_seconds
 
 
+def test_masks_running_off_a_tight_crop_continue_into_its_border_streaks(astronaut, astronaut_face, tmp_path):
+    """Real tight crops cut masks off at the edge, and the frame replicates that edge downwards:
+    training pairs are drawn before aligning so they look the same, region included."""
+    mouth_y = int(astronaut_face.landmarks[3:, 1].mean())
+    tight = astronaut[: mouth_y + 12, 150:300]
+    path = tmp_path / "30_1_0_20170101.jpg.chip.jpg"
+    Image.fromarray(np.ascontiguousarray(tight)).save(path)
+    pairs, reason = prepare.pairs_for_face(path, "all", 0)
+    assert reason == "ok" and len(pairs) == 5
+    for pair in pairs:
+        valid, region, masked = pair["valid"], pair["region"], pair["masked"].astype(int)
+        checked, changed = 0, []
+        for x in range(32, 96):  # the mask's body, not the straps that run off sideways
+            rows = np.flatnonzero(valid[:, x])
+            last = rows.max() - 1 if len(rows) else 127  # the column's last row of photo pixels
+            if last > 110 or not region[last, max(x - 8, 0) : x + 9].all():  # well inside the mask
+                continue
+            checked += 1
+            assert region[last + 3 :, x].all(), (pair["kind"], x)
+            changed.append(np.abs(masked[last + 3 :, x] - pair["target"][last + 3 :, x].astype(int)).mean())
+        # The streaks below are the mask's colour, not the skin the unmasked target has there.
+        assert np.mean(changed) > 5, pair["kind"]
+        assert checked > 10, pair["kind"]
+
+
 @pytest.mark.skipif(not (SHARED_DATA / "faces" / "utkface").is_dir(), reason="../shared/data is not here")
 def test_real_faces_align_when_the_data_is_present():
     files = prepare.list_images(SHARED_DATA / "faces" / "utkface")[:5]

@@ -55,9 +55,8 @@ def face_seed(path: Path, seed: int) -> int:
     return int.from_bytes(digest[:8], "little")
 
 
-def align_face(path: Path) -> tuple[frame.Crop | None, np.ndarray | None, str]:
-    """The aligned crop of the most confident face in a photo, the mask of its real (not
-    border-replicated) pixels, or None, None and the reason."""
+def find_face(path: Path) -> tuple[np.ndarray | None, faces.Face | None, str]:
+    """The decoded photo and its most confident face, or None, None and the reason."""
     try:
         image = io.decode(path)
     except io.UnreadableImage as error:
@@ -65,9 +64,17 @@ def align_face(path: Path) -> tuple[frame.Crop | None, np.ndarray | None, str]:
     found = faces.detect(image)
     if not found:
         return None, None, "no face detected"
-    best = max(found, key=lambda f: f.score)
-    crop = frame.align(image, best.landmarks)
-    return crop, frame.valid_mask(image.shape, crop.matrix), "ok"
+    return image, max(found, key=lambda f: f.score), "ok"
+
+
+def align_face(path: Path) -> tuple[frame.Crop | None, np.ndarray | None, str]:
+    """The aligned crop of the most confident face in a photo, the mask of its real (not
+    border-replicated) pixels, or None, None and the reason."""
+    image, face, reason = find_face(path)
+    if face is None:
+        return None, None, reason
+    crop = frame.align(image, face.landmarks)
+    return crop, frame.valid_mask(image.shape, crop.matrix), reason
 
 
 def kinds_for(masks_per_face: int | str, rng: np.random.Generator) -> list[str]:
@@ -82,14 +89,20 @@ def kinds_for(masks_per_face: int | str, rng: np.random.Generator) -> list[str]:
 
 def pairs_for_face(path: Path, masks_per_face: int | str, seed: int) -> tuple[list[dict], str]:
     """The training pairs of one photo (one per mask drawn), exactly as ``prepare`` stores them."""
-    crop, valid, reason = align_face(path)
-    if crop is None:
+    image, face, reason = find_face(path)
+    if face is None:
         return [], reason
+    crop = frame.align(image, face.landmarks)
+    valid = frame.valid_mask(image.shape, crop.matrix)
     rng = np.random.default_rng(face_seed(path, seed))
     sketch = pencil_sketch(crop.pixels)
     pairs = []
     for kind in kinds_for(masks_per_face, rng):
-        masked, region = masks.draw_mask(crop.pixels, crop.landmarks, kind, rng)
+        # Drawn on the photo, then aligned: a mask that runs off a tight crop's edge continues into
+        # the replicated border streaks, exactly as on real tight crops.
+        masked_photo, region_photo = masks.draw_mask(image, face.landmarks, kind, rng)
+        masked = frame.align(masked_photo, face.landmarks).pixels
+        region = frame.align(region_photo.astype(np.uint8) * 255, face.landmarks).pixels >= 128
         pairs.append({"masked": masked, "target": crop.pixels, "sketch": sketch, "region": region, "valid": valid,
                       "landmarks": crop.landmarks, "kind": kind, "age": age_of(path), "source": path.name})
     return pairs, reason

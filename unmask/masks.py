@@ -1,9 +1,12 @@
 """Synthetic face masks drawn from the five landmarks: one function per kind, one ``MASKS`` table.
 
-The seed report's four kinds (black, surgical, cloth, KN95) and N95 cups with head straps;
-KN95, N95 and cloth masks sometimes carry an exhalation valve. Each kind returns ``(masked, region)``: the image with the mask drawn on, and the boolean region
-it covers (straps included). Shapes, colours, patterns and shading are randomised by ``rng``, so
-training sees many masks of each kind. Used by ``train/`` for training pairs and by the examples.
+The seed report's four kinds (black, surgical, cloth, KN95), N95 cups with head straps, and
+scarves (bandanas, neck gaiters) that run past the chin. KN95, N95 and cloth masks sometimes
+carry an exhalation valve; cloth and scarves come plain, striped, checked, dotted, printed with
+blobs (flowers, camouflage) or as a flag. Each kind returns
+``(masked, region)``: the image with the mask drawn on, and the boolean region it covers
+(straps included). Shapes, colours, patterns and shading are randomised by ``rng``, so training
+sees many masks of each kind. Used by ``train/`` for training pairs and by the examples.
 
 Geometry works in "face units": ``a`` across the face in eye distances from the eyes' midpoint,
 ``b`` down the face in eyes-to-mouth distances (the mouth is at ``b = 1``, the chin near 1.7).
@@ -62,8 +65,11 @@ def _mirror(right_half: list[tuple[float, float]]) -> np.ndarray:
 
 
 def _jitter(outline: np.ndarray, rng: np.random.Generator, amount: float = 0.03) -> np.ndarray:
-    """Randomise size and every point a little; masks sit slightly higher or lower on the nose."""
-    scale = rng.uniform(0.97, 1.1, size=2)
+    """Randomise size and every point a little; masks sit slightly higher or lower on the nose.
+
+    One in three is worn large, down under the chin and wide over the cheeks, as many real masks
+    are: on tight photo crops those run off the photo's lower edge."""
+    scale = rng.uniform(1.05, 1.3, size=2) if rng.random() < 1 / 3 else rng.uniform(0.97, 1.1, size=2)
     shift = np.array([0.0, rng.uniform(-0.08, 0.02)])
     return outline * scale + shift + rng.normal(0, amount, outline.shape)
 
@@ -114,7 +120,8 @@ def _composite(image: np.ndarray, axes: FaceAxes, outline_ab: np.ndarray, fabric
     outline = axes.to_image(outline_ab)
     eye_distance = float(np.linalg.norm(axes.across))
     width = int(round(max(1.0, 0.06 * eye_distance)))
-    straps = [(axes.to_image(np.array([start, end])), width) for start, end in (straps_ab or _ear_loops(rng))]
+    straps_ab = _ear_loops(rng) if straps_ab is None else straps_ab
+    straps = [(axes.to_image(np.array([start, end])), width) for start, end in straps_ab]
     body = _fill((h, w), [outline])
     strap_alpha = np.clip(_fill((h, w), [], straps) - body, 0, 1)
     alpha = np.clip(body + strap_alpha, 0, 1)
@@ -175,33 +182,73 @@ def surgical(image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator)
     return _composite(image, axes, outline, fabric, rng, np.array([235.0, 235, 235]))
 
 
-def cloth(image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    axes = FaceAxes.from_landmarks(landmarks)
-    outline = _smooth(_jitter(_mirror([(0, 0.34), (0.55, 0.4), (1.0, 0.52), (1.07, 1.05), (0.8, 1.5), (0.4, 1.78), (0, 1.85)]), rng, 0.04))
+def _printed_fabric(rng: np.random.Generator) -> tuple[Callable[[np.ndarray], np.ndarray], np.ndarray]:
+    """Woven cloth (plain, striped, checked, dotted, printed with blobs or a flag) and its base colour."""
     colour_a = rng.uniform(20, 235, 3)
     colour_b = rng.uniform(20, 235, 3)
-    pattern = rng.choice(["stripes", "checks", "dots", "plain"])
+    colour_c = rng.uniform(20, 235, 3)
+    pattern = rng.choice(["stripes", "checks", "dots", "plain", "flag", "print"])
     period = rng.uniform(0.12, 0.35)
     angle = rng.uniform(0, np.pi)
+    blobs = rng.uniform([-1.5, 0.2], [1.5, 2.8], size=(50, 2))
+    blob_sizes = rng.uniform(0.05, 0.2, size=50)
+    flag_side = rng.choice([-1.0, 1.0])
 
     def fabric(ab: np.ndarray) -> np.ndarray:
         a, b = ab[..., 0], ab[..., 1]
         along = (a * np.cos(angle) + b * np.sin(angle)) / period
         across = (-a * np.sin(angle) + b * np.cos(angle)) / period
+        second = np.zeros_like(a)
         if pattern == "stripes":
             mix = (np.sin(2 * np.pi * along) > 0).astype(np.float64)
         elif pattern == "checks":
             mix = ((np.floor(along) + np.floor(across)) % 2).astype(np.float64)
         elif pattern == "dots":
             mix = (((along % 1) - 0.5) ** 2 + ((across % 1) - 0.5) ** 2 < 0.06).astype(np.float64)
+        elif pattern == "flag":  # stripes across the mask, a field of stars in one upper corner
+            mix = (np.sin(2 * np.pi * b / (period * 0.8)) > 0).astype(np.float64)
+            canton = (a * flag_side > 0.05) & (b < 0.95)
+            stars = ((a * 9) % 1 - 0.5) ** 2 + ((b * 9) % 1 - 0.5) ** 2 < 0.05
+            mix = np.where(canton, 0.0, mix)
+            second = (canton & ~stars).astype(np.float64)
+        elif pattern == "print":  # blobs of two colours scattered over the base
+            distances = np.linalg.norm(ab[..., None, :] - blobs, axis=-1) / blob_sizes
+            nearest = np.argmin(distances, axis=-1)
+            inside = (np.take_along_axis(distances, nearest[..., None], -1)[..., 0] < 1).astype(np.float64)
+            mix, second = inside * (nearest % 2 == 0), inside * (nearest % 2 == 1)
         else:
             mix = np.zeros_like(a)
         weave = 1 + 0.05 * np.sin(40 * a) * np.sin(40 * b)
-        return (colour_a * (1 - mix[..., None]) + colour_b * mix[..., None]) * weave[..., None]
+        colour = colour_a * (1 - mix - second)[..., None] + colour_b * mix[..., None] + colour_c * second[..., None]
+        return colour * weave[..., None]
 
+    return fabric, colour_a
+
+
+def cloth(image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    axes = FaceAxes.from_landmarks(landmarks)
+    outline = _smooth(_jitter(_mirror([(0, 0.34), (0.55, 0.4), (1.0, 0.52), (1.07, 1.05), (0.8, 1.5), (0.4, 1.78), (0, 1.85)]), rng, 0.04))
+    fabric, base = _printed_fabric(rng)
     if rng.random() < 0.15:
         fabric = _with_valve(fabric, rng)
-    return _composite(image, axes, outline, fabric, rng, colour_a * 0.85)
+    return _composite(image, axes, outline, fabric, rng, base * 0.85)
+
+
+def scarf(image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A bandana or neck gaiter: cloth from the nose down past the chin, wider than the face, no loops."""
+    axes = FaceAxes.from_landmarks(landmarks)
+    width, bottom = rng.uniform(1.3, 1.8), rng.uniform(2.4, 3.2)
+    point = bottom + (rng.uniform(0.3, 0.8) if rng.random() < 0.5 else 0.0)  # a bandana's knot-side point
+    outline = _jitter(_mirror([(0, rng.uniform(0.3, 0.45)), (0.6, 0.42), (width * 0.8, 0.55), (width, 0.8),
+                               (width, bottom), (0.5, (bottom + point) / 2), (0, point)]), rng, 0.03)
+    printed, base = _printed_fabric(rng)
+    folds = sorted(rng.uniform(0.9, 2.6, size=4))
+
+    def fabric(ab: np.ndarray) -> np.ndarray:
+        b = ab[..., 1] - 0.15 * ab[..., 0] ** 2  # folds sag towards the sides
+        return printed(ab) * (1 - 0.2 * _band(b, folds, 0.08))[..., None]
+
+    return _composite(image, axes, outline, fabric, rng, base, straps_ab=[])
 
 
 def kn95(image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -246,6 +293,7 @@ MASKS: dict[str, Callable[[np.ndarray, np.ndarray, np.random.Generator], tuple[n
     "cloth": cloth,
     "kn95": kn95,
     "n95": n95,
+    "scarf": scarf,
 }
 SEED_KINDS = ("black", "surgical", "cloth", "kn95")  # the four the seed report trained on
 
