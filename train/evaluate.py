@@ -71,8 +71,8 @@ def score(outputs: np.ndarray, targets: np.ndarray, test: dict[str, np.ndarray],
     """Per-image metrics; with ``identity`` = (embedder, target embeddings), the identity distance too."""
     rows = []
     for i in range(len(outputs)):
-        row = metrics.all_metrics(outputs[i], targets[i], test["region"][i])
-        row["detail_ratio"] = metrics.detail_ratio(outputs[i], targets[i], test["region"][i])
+        row = metrics.all_metrics(outputs[i], targets[i], test["region"][i], test["valid"][i])
+        row["detail_ratio"] = metrics.detail_ratio(outputs[i], targets[i], test["region"][i] & test["valid"][i])
         row["identity"] = float(np.linalg.norm(identity[0].embed(outputs[i]) - identity[1][i])) if identity else float("nan")
         row.update(kind=str(test["kind"][i]), age_band=age_band(int(test["age"][i])))
         rows.append(row)
@@ -134,6 +134,7 @@ def loss_plot(history_csv: Path, path: Path, title: str) -> None:
         ax.set_title(f"{title}: {key}")
         ax.legend()
     fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
     plt.close(fig)
 
@@ -142,19 +143,25 @@ def real_masked_sheet(real_dir: Path, names: list[str], path: Path, count: int =
                       weights_dir: Path = weights.BUNDLED_DIR) -> int:
     """Real masked photos (no ground truth: for looking): aligned input, then each model's output.
 
-    Photos are the first ``count`` (sorted by name) in which a face is found. Returns how many."""
+    Photos are the first ``count`` (sorted by name) in which a face is found. Returns how many.
+    In the outputs, frame pixels from outside the photo (replicated border streaks, which the app
+    never pastes back) are flat grey."""
     from train.prepare import align_face, list_images
 
-    crops = []
+    crops, photo = [], []
     for source in list_images(real_dir):
-        crop, _, _ = align_face(source)
+        crop, valid, _ = align_face(source)
         if crop is not None:
             crops.append(crop.pixels)
+            photo.append(valid)
         if len(crops) == count:
             break
     if not crops:
         return 0
-    columns = [np.stack(crops)] + [model_outputs(name, np.stack(crops), weights_dir) for name in names]
+    inputs, inside = np.stack(crops), np.stack(photo)
+    outputs = [model_outputs(name, inputs, weights_dir) for name in names]
+    outputs = [np.where(inside[..., None] if out.ndim == 4 else inside, out, 128).astype(np.uint8) for out in outputs]
+    columns = [inputs] + outputs
     columns = [np.repeat(c[..., None], 3, axis=-1) if c.ndim == 3 else c for c in columns]
     rows = [np.concatenate([column[i] for column in columns], axis=1) for i in range(len(crops))]
     half = (len(rows) + 1) // 2  # two columns of rows keep the sheet roughly square
@@ -170,8 +177,9 @@ def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bo
     test = load_split(cache, "test")
     reports.mkdir(parents=True, exist_ok=True)
     sections = [f"# Evaluation on the held-out test split\n\n{len(test['source'])} faces, one random synthetic "
-                "mask each, never seen in training. `_face` = the whole 128x128 frame, `_region` = only "
-                "the pixels under the mask. `detail_ratio`: variance of the grey Laplacian inside the region, "
+                "mask each, never seen in training. `_face` = the 128x128 frame, `_region` = only "
+                "the pixels under the mask; both count only pixels that come from the photo (tight crops "
+                "fill the rest of the frame with replicated border streaks, never pasted back). `detail_ratio`: variance of the grey Laplacian inside the region, "
                 "output over ground truth (~1 real texture, ~0 a blob). `identity`: distance between dlib "
                 "face-recognition embeddings of output and ground truth (below 0.6 = dlib's same person). "
                 "bce and accuracy are the seed report's own measures. Telea and Navier-Stokes are given the "
@@ -182,6 +190,10 @@ def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bo
         summary["masknet"] = {"iou": iou["all"]}
         sections.append("## Finding the mask (masknet)\n\nIntersection over union with the true region: "
                         + ", ".join(f"{kind} {value:.3f}" for kind, value in iou.items()) + "\n")
+        if (runs / "masknet" / "history.csv").exists():
+            loss_plot(runs / "masknet" / "history.csv", reports / "masknet" / "loss.png", "masknet")
+        if (reports / "masknet" / "loss.png").exists():
+            sections.append("![masknet training curves](masknet/loss.png)\n")
     show = np.arange(min(8, len(test["source"])))
     colour = [n for n in model_names if models.MODELS[n].output == "rgb"]
     for target_kind, names in (("rgb", colour), ("sketch", [n for n in model_names if models.MODELS[n].output == "sketch"])):
@@ -215,11 +227,13 @@ def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bo
             history = runs / name / "history.csv"
             if history.exists():
                 loss_plot(history, reports / name / "loss.png", name)
+            if (reports / name / "loss.png").exists():  # drawn by the run that trained it, maybe elsewhere
                 sections.append(f"![{name} training curves]({name}/loss.png)\n")
     if real_dir is not None and real_dir.is_dir():
         shown_real = real_masked_sheet(real_dir, model_names, reports / "real_masked.png", weights_dir=weights_dir)
         sections += ["## Real masked photos\n", f"{shown_real} real photos (no ground truth exists: for looking only). "
-                     "Each row: aligned input | " + " | ".join(model_names) + ".\n", "![real masked photos](real_masked.png)\n"]
+                     "Each row: aligned input | " + " | ".join(model_names) + ". Outside the photo (the "
+                     "border streaks of tight crops, which the app never pastes back) outputs are flat grey.\n", "![real masked photos](real_masked.png)\n"]
     (reports / "evaluation.md").write_text("\n".join(sections))
     print("\n".join(sections))
     if update_json:

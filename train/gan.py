@@ -226,7 +226,7 @@ def fit_masknet(cache: Path, epochs: int, batch_size: int, precision: str, runs:
     seconds = time.time() - start
     spec = {
         "name": "masknet",
-        "architecture": "small U-Net segmenter (16-32-64-128 filters, concatenated skips), sigmoid",
+        "architecture": "small U-Net segmenter (16-32-64-128-256 filters, concatenated skips), sigmoid",
         "input": {"size": 128, "channels": 3, "scale": "RGB / 255", "content": "face in the canonical frame"},
         "output": {"channels": 1, "scale": "probability", "content": "where a mask covers the face (straps included)"},
         "training": {**training_data(cache, train, len(val["source"])), "recipe": "Adam 1e-3, BCE + Dice",

@@ -55,9 +55,13 @@ def pixel_accuracy(output: np.ndarray, target: np.ndarray) -> float:
     return float(((output >= 128) == (target >= 128)).mean())
 
 
-def all_metrics(output: np.ndarray, target: np.ndarray, region: np.ndarray) -> dict[str, float]:
+def all_metrics(output: np.ndarray, target: np.ndarray, region: np.ndarray, photo: np.ndarray | None = None) -> dict[str, float]:
+    """``photo``: the frame's pixels that come from the photo. Tight crops fill the rest of the frame
+    with replicated border streaks, which the app never pastes back: face and region metrics skip
+    them. The seed's bce and accuracy stay over the whole frame, as the seed computed them."""
+    region = region if photo is None else region & photo
     return {
-        "psnr_face": psnr(output, target), "ssim_face": ssim(output, target), "l1_face": l1(output, target),
+        "psnr_face": psnr(output, target, photo), "ssim_face": ssim(output, target, photo), "l1_face": l1(output, target, photo),
         "psnr_region": psnr(output, target, region), "ssim_region": ssim(output, target, region),
         "l1_region": l1(output, target, region), "bce": bce(output, target), "accuracy": pixel_accuracy(output, target),
     }

@@ -36,8 +36,10 @@ def seed_unet(out_channels: int = 3, name: str = "seed_unet") -> keras.Model:
 def mask_segmenter(name: str = "masknet") -> keras.Model:
     """A small U-Net that finds the mask: RGB face in, probability of "covered by a mask" out.
 
-    Concatenating skips, 16-32-64-128 filters: the mask is a large, smooth region, so a light
-    network is enough and it costs little next to the inpainting generator.
+    Concatenating skips, 16-32-64-128-256 filters: the mask is a large, smooth region, so a light
+    network is enough and it costs little next to the inpainting generator. The fourth level
+    (8x8 at the bottom) sees the whole lower face at once, which tells a scarf or printed mask
+    from the shirt below it.
     """
 
     def block(filters: int, x):
@@ -46,12 +48,12 @@ def mask_segmenter(name: str = "masknet") -> keras.Model:
 
     inputs = keras.Input(shape=(frame.SIZE, frame.SIZE, 3))
     skips, x = [], inputs
-    for filters in (16, 32, 64):
+    for filters in (16, 32, 64, 128):
         x = block(filters, x)
         skips.append(x)
         x = layers.MaxPooling2D(2)(x)
-    x = block(128, x)
-    for filters, skip in zip((64, 32, 16), reversed(skips)):
+    x = block(256, x)
+    for filters, skip in zip((128, 64, 32, 16), reversed(skips)):
         x = layers.UpSampling2D(2)(x)
         x = block(filters, layers.Concatenate()([x, skip]))
     outputs = layers.Conv2D(1, 1, activation="sigmoid", dtype="float32")(x)
