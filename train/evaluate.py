@@ -139,6 +139,15 @@ def loss_plot(history_csv: Path, path: Path, title: str) -> None:
     plt.close(fig)
 
 
+def training_curves(name: str, runs: Path, reports: Path) -> list[str]:
+    """Plot a model's training history when its run is here; link the plot when one exists (it may
+    have been drawn on the machine that trained the model)."""
+    history = runs / name / "history.csv"
+    if history.exists():
+        loss_plot(history, reports / name / "loss.png", name)
+    return [f"![{name} training curves]({name}/loss.png)\n"] if (reports / name / "loss.png").exists() else []
+
+
 def real_masked_sheet(real_dir: Path, names: list[str], path: Path, count: int = 24,
                       weights_dir: Path = weights.BUNDLED_DIR) -> int:
     """Real masked photos (no ground truth: for looking): aligned input, then each model's output.
@@ -190,10 +199,7 @@ def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bo
         summary["masknet"] = {"iou": iou["all"]}
         sections.append("## Finding the mask (masknet)\n\nIntersection over union with the true region: "
                         + ", ".join(f"{kind} {value:.3f}" for kind, value in iou.items()) + "\n")
-        if (runs / "masknet" / "history.csv").exists():
-            loss_plot(runs / "masknet" / "history.csv", reports / "masknet" / "loss.png", "masknet")
-        if (reports / "masknet" / "loss.png").exists():
-            sections.append("![masknet training curves](masknet/loss.png)\n")
+        sections += training_curves("masknet", runs, reports)
     show = np.arange(min(8, len(test["source"])))
     colour = [n for n in model_names if models.MODELS[n].output == "rgb"]
     for target_kind, names in (("rgb", colour), ("sketch", [n for n in model_names if models.MODELS[n].output == "sketch"])):
@@ -224,11 +230,7 @@ def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bo
         for name in names:
             grid([test["masked"][show], shown["telea"], shown[name], targets[show]], reports / name / "test_grid.png")
             sections.append(f"![{name}: masked | Telea | {name} | target]({name}/test_grid.png)\n")
-            history = runs / name / "history.csv"
-            if history.exists():
-                loss_plot(history, reports / name / "loss.png", name)
-            if (reports / name / "loss.png").exists():  # drawn by the run that trained it, maybe elsewhere
-                sections.append(f"![{name} training curves]({name}/loss.png)\n")
+            sections += training_curves(name, runs, reports)
     if real_dir is not None and real_dir.is_dir():
         shown_real = real_masked_sheet(real_dir, model_names, reports / "real_masked.png", weights_dir=weights_dir)
         sections += ["## Real masked photos\n", f"{shown_real} real photos (no ground truth exists: for looking only). "

@@ -73,8 +73,13 @@ def align_face(path: Path) -> tuple[frame.Crop | None, np.ndarray | None, str]:
     image, face, reason = find_face(path)
     if face is None:
         return None, None, reason
+    return *aligned(image, face), reason
+
+
+def aligned(image: np.ndarray, face: faces.Face) -> tuple[frame.Crop, np.ndarray]:
+    """The face's crop in the frame and the mask of its pixels that come from the photo."""
     crop = frame.align(image, face.landmarks)
-    return crop, frame.valid_mask(image.shape, crop.matrix), reason
+    return crop, frame.valid_mask(image.shape, crop.matrix)
 
 
 def kinds_for(masks_per_face: int | str, rng: np.random.Generator) -> list[str]:
@@ -92,8 +97,7 @@ def pairs_for_face(path: Path, masks_per_face: int | str, seed: int) -> tuple[li
     image, face, reason = find_face(path)
     if face is None:
         return [], reason
-    crop = frame.align(image, face.landmarks)
-    valid = frame.valid_mask(image.shape, crop.matrix)
+    crop, valid = aligned(image, face)
     rng = np.random.default_rng(face_seed(path, seed))
     sketch = pencil_sketch(crop.pixels)
     pairs = []
@@ -101,8 +105,8 @@ def pairs_for_face(path: Path, masks_per_face: int | str, seed: int) -> tuple[li
         # Drawn on the photo, then aligned: a mask that runs off a tight crop's edge continues into
         # the replicated border streaks, exactly as on real tight crops.
         masked_photo, region_photo = masks.draw_mask(image, face.landmarks, kind, rng)
-        masked = frame.align(masked_photo, face.landmarks).pixels
-        region = frame.align(region_photo.astype(np.uint8) * 255, face.landmarks).pixels >= 128
+        masked = frame.warp(masked_photo, crop.matrix)
+        region = frame.warp(region_photo.astype(np.uint8) * 255, crop.matrix) >= 128
         pairs.append({"masked": masked, "target": crop.pixels, "sketch": sketch, "region": region, "valid": valid,
                       "landmarks": crop.landmarks, "kind": kind, "age": age_of(path), "source": path.name})
     return pairs, reason

@@ -88,6 +88,8 @@ class Detector:
         finer = ~coarse & (face_sizes >= smallest_relative * largest)
         if not finer.any():
             return found
+        # R-Net and O-Net run again over every proposal, so that the result is exactly what one
+        # full-depth pass would give for these levels (NMS across levels included).
         proposals += self._propose(normalized, levels[finer])
         return self._refine(photo, proposals, image.shape)
 

@@ -69,15 +69,20 @@ def scale_of(matrix: np.ndarray) -> float:
 def align(image: np.ndarray, landmarks: np.ndarray) -> Crop:
     """Resample the face with these five landmarks (image coordinates) into the frame."""
     matrix = similarity_transform(landmarks, TEMPLATE)
+    return Crop(warp(image, matrix), matrix, transform_points(matrix, landmarks))
+
+
+def warp(image: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """Resample ``image`` into the frame through ``matrix`` (a ``Crop``'s): anything drawn on the
+    photo lands where the face's own pixels do, border replicated as theirs is."""
     shrink = scale_of(matrix) < 1
-    pixels = cv2.warpAffine(
+    return cv2.warpAffine(
         image,
         matrix,
         (SIZE, SIZE),
         flags=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_REPLICATE,
     )
-    return Crop(pixels, matrix, transform_points(matrix, landmarks))
 
 
 def valid_mask(image_shape: tuple[int, ...], matrix: np.ndarray) -> np.ndarray:
