@@ -30,6 +30,24 @@ def test_lean_detector_matches_the_package():
                                    [row[6], row[13]], atol=1)
 
 
+def test_pnet_over_the_packed_pyramid_equals_pnet_over_each_level_alone():
+    from mtcnn.stages import StagePNet
+
+    package_pnet = StagePNet()._model
+    rng = np.random.default_rng(0)
+    image = faces.normalize(cv2.GaussianBlur(rng.integers(0, 255, (141, 190, 3), dtype=np.uint8), (0, 0), 2))
+    sizes = [(190, 141), (134, 99), (95, 70), (67, 49), (47, 35), (33, 25), (24, 17), (16, 12)]  # odd and even
+    canvas, beyond, offsets = faces.pyramid_canvas(image, sizes)
+    regression, classes = (t.numpy() for t in faces.detector().pnet(canvas, beyond))
+    for offset, (w, h) in zip(offsets, sizes):
+        alone = cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
+        want_regression, want_classes = (t.numpy() for t in package_pnet(alone[None]))
+        window = faces.level_window(offset, (w, h))
+        assert regression[window].shape == want_regression.shape, (w, h)
+        assert np.allclose(regression[window], want_regression, atol=1e-4)
+        assert np.allclose(classes[window], want_classes, atol=1e-4)
+
+
 def test_coarse_to_fine_search_skips_only_faces_much_smaller_than_the_largest(astronaut):
     detector = faces.detector()
     for name in ("astronaut_surgical.jpg", "two_faces.jpg"):

@@ -46,8 +46,8 @@ class Detector:
     The package's own ``detect_faces`` spends more time around its networks than in them: it
     resizes the pyramid with TensorFlow ops, converts the photo to tensors several times and calls
     its Keras networks eagerly, once per scale (eleven at 640 px). Here the pyramid is resized with
-    OpenCV, the photo becomes a tensor once, and each network is a ``tf.function`` with a fixed
-    input signature, traced once at start-up. Boxes, scores and landmarks are the package's own
+    OpenCV and packed on one canvas that P-Net sees in one call, the photo becomes a tensor once,
+    and each network is a ``tf.function`` with a fixed input signature, traced once at start-up. Boxes, scores and landmarks are the package's own
     arithmetic; only the resampling of the pyramid differs (OpenCV's area filter, not TF's), by
     at most a pixel in the boxes and landmarks it finds (tests/test_faces.py)."""
 
@@ -59,7 +59,7 @@ class Detector:
             return tf.function(stage()._model, input_signature=[tf.TensorSpec(shape, tf.float32)])
 
         self._tf = tf
-        self.pnet = compiled(StagePNet, [1, None, None, 3])
+        self.pnet = _mosaic_pnet(StagePNet()._model)
         self.rnet = compiled(StageRNet, [None, 24, 24, 3])
         self.onet = compiled(StageONet, [None, 48, 48, 3])
 
@@ -94,15 +94,24 @@ class Detector:
         return self._refine(photo, proposals, image.shape)
 
     def _propose(self, normalized: np.ndarray, scales: np.ndarray) -> list[np.ndarray]:
-        """P-Net over these levels of the pyramid: candidate boxes in photo pixels, NMS per level."""
+        """P-Net over these levels of the pyramid: candidate boxes in photo pixels, NMS per level.
+
+        All levels go through P-Net in one call, packed side by side on one canvas: a call per
+        level costs more in overhead and in tiny convolutions than the convolutions themselves.
+        P-Net's outputs over a level are then exactly what the level alone would give (tested)."""
         from mtcnn.utils import bboxes as B
 
         h, w = normalized.shape[:2]
+        sizes = [(int(w * scale), int(h * scale)) for scale in scales]
+        canvas, beyond, offsets = pyramid_canvas(normalized, sizes)
+        regression, classes = (t.numpy() for t in self.pnet(canvas, beyond))
         proposals = []
-        for scale in scales:
-            scaled = cv2.resize(normalized, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA)
-            regression, classes = self.pnet(scaled[None])
-            found = B.upscale_bboxes(B.generate_bounding_box(regression, classes, 0.6), np.asarray([scale]))
+        for scale, offset, size in zip(scales, offsets, sizes):
+            level = level_window(offset, size)
+            if level is None:
+                continue
+            found = B.generate_bounding_box(self._tf.constant(regression[level]), self._tf.constant(classes[level]), 0.6)
+            found = B.upscale_bboxes(found, np.asarray([scale]))
             if len(found):
                 proposals.append(B.smart_nms_from_bboxes(found, threshold=0.5, method="union", initial_sort=False))
         return proposals
@@ -131,12 +140,70 @@ class Detector:
         return B.limit_bboxes(boxes, images_shapes=np.asarray([shape]), limit_landmarks=False)
 
 
+def _mosaic_pnet(net):
+    """P-Net as a ``tf.function`` of (canvas, beyond): ``beyond`` is added after the first
+    convolution, to mark where a level alone would have been padded (see ``Detector._propose``)."""
+    import tensorflow as tf
+
+    def pnet(canvas, beyond):
+        x = net.maxpool1(net.prelu1(net.conv1(canvas)) + beyond)
+        x = net.prelu3(net.conv3(net.prelu2(net.conv2(x))))
+        return net.conv4_1(x), net.conv4_2(x)
+
+    return tf.function(pnet, input_signature=[tf.TensorSpec([1, None, None, 3], tf.float32),
+                                              tf.TensorSpec([1, None, None, 1], tf.float32)])
+
+
+def pack_levels(sizes: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], tuple[int, int]]:
+    """Shelf-pack pyramid levels (width, height), largest first, on one canvas: (x, y) of each,
+    and the canvas (width, height). Offsets are even, so P-Net's 2x2 pooling lines up with each
+    level as it would alone, and an odd-sized level keeps a free column (row) after it."""
+    canvas_width = sum(w + w % 2 for w, _ in sizes[:2])
+    x = y = row_height = 0
+    offsets = []
+    for w, h in sizes:
+        if x and x + w + w % 2 > canvas_width:
+            x, y, row_height = 0, y + row_height + row_height % 2, 0
+        offsets.append((x, y))
+        x += w + w % 2
+        row_height = max(row_height, h)
+    return offsets, (canvas_width, y + row_height + row_height % 2)
+
+
+def pyramid_canvas(normalized: np.ndarray, sizes: list[tuple[int, int]]):
+    """The pyramid's levels resized from ``normalized`` and packed on one canvas for P-Net:
+    (canvas (1, H, W, 3), beyond (1, H - 2, W - 2, 1), offsets of the levels)."""
+    offsets, (width, height) = pack_levels(sizes)
+    canvas = np.zeros((1, height, width, 3), np.float32)
+    # P-Net pools 2x2 with 'same' padding: past an odd-sized level's last column (row) the level
+    # alone is padded with -inf, the canvas has a neighbour. A large negative value added after
+    # the first convolution keeps that neighbour out of the pooling.
+    beyond = np.zeros((1, height - 2, width - 2, 1), np.float32)
+    for (x, y), (level_w, level_h) in zip(offsets, sizes):
+        canvas[0, y:y + level_h, x:x + level_w] = cv2.resize(normalized, (level_w, level_h), interpolation=cv2.INTER_AREA)
+        if level_w % 2:
+            beyond[0, y:y + level_h, x + level_w - 2] = -1e9
+        if level_h % 2:
+            beyond[0, y + level_h - 2, x:x + level_w] = -1e9
+    return canvas, beyond, offsets
+
+
+def level_window(offset: tuple[int, int], size: tuple[int, int]):
+    """Where P-Net's output over the canvas is its output over this level alone (None if the
+    level is smaller than P-Net's 12-px window)."""
+    (x, y), (level_w, level_h) = offset, size
+    rows, cols = (level_h - 1) // 2 - 4, (level_w - 1) // 2 - 4
+    if rows < 1 or cols < 1:
+        return None
+    return np.s_[:, y // 2:y // 2 + rows, x // 2:x // 2 + cols]
+
+
 @functools.lru_cache(maxsize=1)
 def detector() -> Detector:
     """The one detector, built and traced on first use (``Unmasker`` does it at start-up)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     built = Detector()
-    built.pnet(np.zeros((1, DETECT_MAX_SIDE // 2, DETECT_MAX_SIDE // 3, 3), np.float32))  # trace, and warm oneDNN
+    built._propose(np.zeros((DETECT_MAX_SIDE, DETECT_MAX_SIDE * 3 // 4, 3), np.float32), np.asarray([0.3, 0.2]))  # trace
     built.rnet(np.zeros((4, 24, 24, 3), np.float32))
     built.onet(np.zeros((2, 48, 48, 3), np.float32))
     return built
