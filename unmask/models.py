@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,19 +57,32 @@ def choose_precision(requested: str | None = None) -> str:
     return requested
 
 
-def _with_dtype_policy(model, policy: str):
-    """The same network and weights, computing under another Keras dtype policy (outputs stay float32)."""
+def _dtype_policy(name: str) -> dict:
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": name}, "registered_name": None}
+
+
+def _load_keras(path: Path, policy: str):
+    """The network in a ``.keras`` file, built to compute under ``policy`` (outputs stay float32).
+
+    The stored config names the dtype it was trained in; rewriting it before the network is
+    built, instead of cloning a loaded network, creates each variable once. Keras reads weights
+    out of the zip by seeking in a compressed member, inflating it again and again; unpacked
+    once, they load in a tenth of the time. ``safe_mode`` refuses Lambda layers and pickled code,
+    so a weight file can only hold weights."""
     import keras
 
-    def clone_layer(layer):
-        config = layer.get_config()
-        if not isinstance(layer, keras.layers.InputLayer):
-            config["dtype"] = policy if layer.name != model.layers[-1].name else "float32"
-        return layer.__class__.from_config(config)
-
-    clone = keras.models.clone_model(model, clone_function=clone_layer)
-    clone.set_weights(model.get_weights())
-    return clone
+    with zipfile.ZipFile(path) as archive, tempfile.TemporaryDirectory() as folder:
+        config = json.loads(archive.read("config.json"))
+        layers = config["config"]["layers"]
+        for layer in layers[:-1]:
+            if layer["class_name"] != "InputLayer":
+                layer["config"]["dtype"] = _dtype_policy(policy)
+        layers[-1]["config"]["dtype"] = _dtype_policy("float32")
+        model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+        weights_file = Path(folder) / "model.weights.h5"
+        weights_file.write_bytes(archive.read("model.weights.h5"))
+        model.load_weights(weights_file)
+    return model
 
 
 class FaceModel:
@@ -77,20 +93,15 @@ class FaceModel:
     def __init__(self, name: str, path: str | Path | None = None, precision: str | None = None):
         if name not in MODELS:
             raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
-        import keras
         import tensorflow as tf
 
         self.info = MODELS[name]
         self.weights = weights.resolve(name, path)
         self.spec = self.weights.spec
-        # safe_mode refuses Lambda layers and pickled code: a weight file can only hold weights.
-        self.model = keras.saving.load_model(self.weights.path, compile=False, safe_mode=True)
         # On CPUs with AMX the same weights run in bfloat16, elsewhere in float32, whatever
         # precision they were stored in (large models are stored as bfloat16 to stay small).
         self.precision = choose_precision(precision)
-        policy = "mixed_bfloat16" if self.precision == "bfloat16" else "float32"
-        if any(layer.dtype_policy.name != policy for layer in self.model.layers[1:-1]):
-            self.model = _with_dtype_policy(self.model, policy)
+        self.model = _load_keras(self.weights.path, "mixed_bfloat16" if self.precision == "bfloat16" else "float32")
         self.input_channels = int(self.model.input_shape[-1])
         signature = tf.TensorSpec((None, frame.SIZE, frame.SIZE, self.input_channels), tf.uint8)
         self._forward = tf.function(self._uint8_forward, input_signature=[signature], reduce_retracing=True)
