@@ -148,3 +148,17 @@ def test_mask_aware_models_train_and_keep_every_real_pixel(prepared, tmp_path):
     _, _, composite = trained.complete(masked, region)
     outside = ~gan.grow(region).numpy()[..., 0].astype(bool)
     assert np.allclose(composite.numpy()[outside], masked.numpy()[outside])
+
+
+def test_discriminator_warm_up_trains_the_discriminator_alone(prepared):
+    from train import gan, nets
+
+    cache, _ = prepared
+    pairs = prepare.load_split(cache, "train")
+    model = gan.InpaintGAN(nets.inpaint_generator(), nets.patch_discriminator())
+    generator_before = [w.copy() for w in model.generator.get_weights()]
+    discriminator_before = [w.copy() for w in model.discriminator.get_weights()]
+    loss = gan.warm_up_discriminator(model, gan.pairs_dataset(pairs, 4, True), steps=3)
+    assert np.isfinite(loss)
+    assert all(np.array_equal(a, b) for a, b in zip(generator_before, model.generator.get_weights()))
+    assert any(not np.array_equal(a, b) for a, b in zip(discriminator_before, model.discriminator.get_weights()))

@@ -16,6 +16,7 @@ import cv2
 import keras
 import numpy as np
 import tensorflow as tf
+from tqdm import tqdm
 
 from train import nets
 from train.fit import bundled_training, read_history, save_bundle, training_data
@@ -90,7 +91,7 @@ class InpaintGAN(keras.Model):
             g_adv = self.bce(tf.ones_like(fake_logits), fake_logits)
             g_l1 = self.l1(generated, target, region, valid)
             g_loss = g_adv + L1_WEIGHT * g_l1
-            d_loss = 0.5 * (self.bce(tf.ones_like(real_logits), real_logits) + self.bce(tf.zeros_like(fake_logits), fake_logits))
+            d_loss = self.discriminator_loss(real_logits, fake_logits)
         self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, self.generator.trainable_variables),
                                              self.generator.trainable_variables))
         self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, self.discriminator.trainable_variables),
@@ -99,11 +100,39 @@ class InpaintGAN(keras.Model):
             self.trackers[name].update_state(value)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
+    def discriminator_loss(self, real_logits, fake_logits):
+        return 0.5 * (self.bce(tf.ones_like(real_logits), real_logits) + self.bce(tf.zeros_like(fake_logits), fake_logits))
+
+    def discriminator_step(self, data, optimizer: keras.optimizers.Optimizer):
+        """One step of the discriminator alone, against the generator as it is (frozen)."""
+        masked, target, region, _ = data
+        with tf.GradientTape() as tape:
+            condition, _, composite = self.complete(masked, region)
+            real_logits = tf.cast(self.discriminator([condition, target], training=True), tf.float32)
+            fake_logits = tf.cast(self.discriminator([condition, composite], training=True), tf.float32)
+            d_loss = self.discriminator_loss(real_logits, fake_logits)
+        optimizer.apply_gradients(zip(tape.gradient(d_loss, self.discriminator.trainable_variables),
+                                      self.discriminator.trainable_variables))
+        return d_loss
+
     def test_step(self, data):
         masked, target, region, valid = data
         _, generated, _ = self.complete(masked, region)
         self.trackers["g_l1"].update_state(self.l1(generated, target, region, valid))
         return {"g_l1": self.trackers["g_l1"].result()}
+
+
+def warm_up_discriminator(gan: InpaintGAN, dataset: tf.data.Dataset, steps: int) -> float:
+    """Train a fresh discriminator alone for ``steps`` against the trained generator; returns its
+    last loss. Continuing a trained generator against an untrained discriminator gives it
+    adversarial gradients that mean nothing, and L1 alone then smooths the mouth."""
+    optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
+    optimizer.build(gan.discriminator.trainable_variables)
+    step = tf.function(lambda data: gan.discriminator_step(data, optimizer))
+    loss = float("nan")
+    for data in tqdm(dataset.repeat().take(steps), total=steps, desc="discriminator warm-up"):
+        loss = float(step(data))
+    return loss
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -151,11 +180,17 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
     gan = InpaintGAN(nets.inpaint_generator(), nets.patch_discriminator())
     rate: float | keras.optimizers.schedules.LearningRateSchedule = 2e-4
+    warmup_steps = 0
     if resume:
         gan.generator.set_weights(keras.saving.load_model(bundle / "inpaint.keras", compile=False).get_weights())
+        steps_per_epoch = math.ceil(len(train["masked"]) / batch_size)
         if (run_dir / "discriminator.weights.h5").exists():
             gan.discriminator.load_weights(run_dir / "discriminator.weights.h5")
-        steps = epochs * math.ceil(len(train["masked"]) / batch_size)
+        else:
+            warmup_steps = steps_per_epoch
+            warmup_loss = warm_up_discriminator(gan, pairs_dataset(train, batch_size, True), warmup_steps)
+            print(f"discriminator trained alone for {warmup_steps} steps: loss {warmup_loss:.3f}")
+        steps = epochs * steps_per_epoch
         rate = keras.optimizers.schedules.PolynomialDecay(2e-4, steps, end_learning_rate=0.0, power=1.0)
         print(f"resuming inpaint after epoch {len(past)}: {epochs} more epochs, {steps} steps, rate 2e-4 -> 0")
     gan.compile(keras.optimizers.Adam(rate, beta_1=0.5), keras.optimizers.Adam(rate, beta_1=0.5))
@@ -170,7 +205,8 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
     gan.discriminator.save_weights(run_dir / "discriminator.weights.h5")
     stage = {**training_data(cache, train, len(val["source"])),
              "recipe": f"pix2pix: Adam 2e-4 beta1 0.5, generator loss = adversarial + {L1_WEIGHT:g} x L1 "
-                       "inside the region (real pixels only)" + ("; rates decaying linearly to 0" if resume else ""),
+                       "inside the region (real pixels only)" + ("; rates decaying linearly to 0" if resume else "")
+                       + (f"; a fresh discriminator first trained alone for {warmup_steps} steps" if warmup_steps else ""),
              "precision": precision, "batch_size": batch_size, "epochs_run": len(history.history["g_l1"]),
              "epochs_max": epochs, "time_budget_minutes": minutes,
              "final_val_l1": float(history.history["val_g_l1"][-1]), "seconds": round(seconds, 1),
