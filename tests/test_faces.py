@@ -68,6 +68,8 @@ def test_coarse_to_fine_search_skips_only_faces_much_smaller_than_the_largest(as
 def test_photos_without_faces_give_no_rows():
     assert faces.detect(np.full((300, 400, 3), 90, np.uint8)) == []
     assert faces.detect(np.random.default_rng(0).integers(0, 255, (50, 40, 3), dtype=np.uint8)) == []
+    for side in (12, 25, 30):  # photos too small for the coarse levels, or for any
+        assert faces.detect(np.full((side, side, 3), 90, np.uint8)) == []
 
 
 def test_faces_come_largest_first_in_photo_coordinates():

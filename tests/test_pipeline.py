@@ -74,3 +74,17 @@ def test_the_default_mask_aware_model_replaces_only_the_mask(unmasker):
     x, y, w, h = face.box
     assert np.array_equal(result.image[:, : max(x - w, 1)], image[:, : max(x - w, 1)])
     assert result.sketch.shape == image.shape[:2]
+
+
+def test_the_mask_found_in_a_mirrored_face_is_the_mirrored_mask(unmasker):
+    """masknet is asked about each crop and its mirror image, so its answer cannot depend on
+    which cheek a print or a fold happens to be on."""
+    from unmask import frame
+    from unmask.pipeline import mask_probabilities
+
+    image = io.decode(EXAMPLES / "astronaut_scarf.jpg")
+    crop = frame.align(image, unmasker.pre_process(image).found[0].landmarks).pixels
+    both = mask_probabilities(unmasker.segmenter, np.stack([crop, crop[:, ::-1]]))
+    assert np.array_equal(both[1], both[0][:, ::-1])
+    mouth_x, mouth_y = np.round(frame.TEMPLATE[3:].mean(0)).astype(int)
+    assert both[0][mouth_y, mouth_x] > 200 and both[0].mean() > 30

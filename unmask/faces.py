@@ -101,6 +101,8 @@ class Detector:
         P-Net's outputs over a level are then exactly what the level alone would give (tested)."""
         from mtcnn.utils import bboxes as B
 
+        if not len(scales):
+            return []
         h, w = normalized.shape[:2]
         sizes = [(int(w * scale), int(h * scale)) for scale in scales]
         canvas, beyond, offsets = pyramid_canvas(normalized, sizes)
