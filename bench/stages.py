@@ -7,9 +7,9 @@ colour and the sketch model), paste back, and encoding the three images the page
 the app does (``app.save_outputs``: JPEG files); the PNG the CLI writes is timed too. Each is timed ``--repeats``
 times; the table gives the median, the spread (25th-75th percentile) and its share of the whole
 request. The whole request is compared with the colour network's bare forward pass (one crop),
-and with the bare forward passes of every network the request runs (masknet, the colour
-network, the sketch network); the colour network's FLOP rate is set against the CPU's float32
-peak.
+and with the bare forward passes of every network the request runs (masknet on the crop and
+its mirror image, the colour network, the sketch network); the colour network's FLOP rate is set
+against the CPU's float32 peak.
 """
 from __future__ import annotations
 
@@ -138,7 +138,9 @@ def main() -> None:
     network_input = np.concatenate([one_crop, np.zeros_like(one_crop[..., :1])], axis=-1) \
         if unmasker.model.input_channels == 4 else one_crop
     forward_ms = timed(lambda: unmasker.model.predict(network_input), args.repeats)
-    networks = [(m, network_input if m is unmasker.model else one_crop)
+    # Each network on what the request gives it: masknet sees the crop and its mirror image.
+    inputs = {id(unmasker.segmenter): np.concatenate([one_crop, one_crop[:, :, ::-1]]), id(unmasker.model): network_input}
+    networks = [(m, inputs.get(id(m), one_crop))
                 for m in (unmasker.segmenter, unmasker.model, unmasker.sketch_model) if m is not None]
     all_forward_ms = timed(lambda: [m.predict(x) for m, x in networks], args.repeats)
     flops = model_flops(unmasker.model.model)
