@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import cv2
 import numpy as np
+import keras
 import pytest
 from PIL import Image
 
@@ -131,6 +133,8 @@ def test_mask_aware_models_train_and_keep_every_real_pixel(prepared, tmp_path):
         assert model.predict(np.zeros((1, 128, 128, model.input_channels), np.uint8)).shape == (1, 128, 128, channels)
     assert (runs / "inpaint" / "samples" / "epoch_001.png").exists()
     first = json.loads((bundle / "inpaint.json").read_text())["training"]
+    before = tmp_path / "before"
+    shutil.copytree(bundle, before)
     gan.fit_inpaint(cache, epochs=1, batch_size=4, precision="float32", runs=runs, bundle=bundle, resume=True)
     resumed = json.loads((bundle / "inpaint.json").read_text())["training"]
     assert resumed["epochs_run"] == 2 and resumed["continued_from"]["epochs_run"] == first["epochs_run"] == 1
@@ -148,6 +152,16 @@ def test_mask_aware_models_train_and_keep_every_real_pixel(prepared, tmp_path):
     _, _, composite = trained.complete(masked, region)
     outside = ~gan.grow(region).numpy()[..., 0].astype(bool)
     assert np.allclose(composite.numpy()[outside], masked.numpy()[outside])
+    # Blending moves the generator part of the way towards its continuation.
+    continued = keras.saving.load_model(bundle / "inpaint.keras", compile=False).get_weights()
+    start = keras.saving.load_model(before / "inpaint.keras", compile=False).get_weights()
+    blended_path = gan.blend_inpaint(before, bundle, 0.25)
+    spec = json.loads((before / "inpaint.json").read_text())
+    assert spec["sha256"] == weights.sha256_of(blended_path) and spec["training"]["blend"]["weight"] == 0.25
+    blended = keras.saving.load_model(blended_path, compile=False).get_weights()
+    for a, b, mixed in zip(start, continued, blended):
+        expected = 0.75 * a.astype(np.float32) + 0.25 * b.astype(np.float32)
+        assert np.allclose(mixed.astype(np.float32), expected, rtol=1e-2, atol=1e-3)
 
 
 def test_discriminator_warm_up_trains_the_discriminator_alone(prepared):

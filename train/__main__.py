@@ -1,4 +1,4 @@
-"""``python -m train prepare|fit|evaluate|publish``: every bundled model can be rebuilt from here."""
+"""``python -m train prepare|fit|blend|evaluate|publish``: every bundled model can be rebuilt from here."""
 from __future__ import annotations
 
 import argparse
@@ -48,6 +48,12 @@ def main(argv: list[str] | None = None) -> None:
                           "inpaint: continue the bundled generator for --epochs more, rates decaying to 0")
     fit.add_argument("--minutes", type=float, default=None, help="inpaint: stop after the epoch that passes this budget")
 
+    blend = commands.add_parser("blend", help="move the bundled generator part of the way towards a continuation of it")
+    blend.add_argument("model", choices=["inpaint"])
+    blend.add_argument("--towards", type=Path, required=True, help="bundle folder of the continued generator")
+    blend.add_argument("--weight", type=float, default=0.5, help="0 keeps the bundled generator, 1 takes the other")
+    blend.add_argument("--bundle", type=Path, default=Path("unmask/weights"))
+
     ev = commands.add_parser("evaluate", help="PSNR/SSIM of models and OpenCV inpainting on the test split")
     ev.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     ev.add_argument("--models", nargs="+", default=["rgb2rgb", "rgb2sketch"])
@@ -85,6 +91,10 @@ def main(argv: list[str] | None = None) -> None:
             else:
                 gan.fit_inpaint(args.cache, epochs, args.batch_size, args.precision, args.runs, args.bundle, args.minutes,
                                 args.resume)
+    elif args.command == "blend":
+        from train.gan import blend_inpaint
+
+        blend_inpaint(args.bundle, args.towards, args.weight)
     elif args.command == "evaluate":
         from train.evaluate import evaluate
 
