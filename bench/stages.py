@@ -140,9 +140,9 @@ def main() -> None:
         if unmasker.model.input_channels == 4 else one_crop
     forward_ms = timed(lambda: unmasker.model.predict(network_input), args.repeats)
     # Each network on what the request gives it: masknet sees the crop and its mirror image.
-    inputs = {id(unmasker.segmenter): np.concatenate([one_crop, one_crop[:, :, ::-1]]), id(unmasker.model): network_input}
-    networks = [(m, inputs.get(id(m), one_crop))
-                for m in (unmasker.segmenter, unmasker.model, unmasker.sketch_model) if m is not None]
+    networks = [(unmasker.segmenter, np.concatenate([one_crop, one_crop[:, :, ::-1]])),
+                (unmasker.model, network_input), (unmasker.sketch_model, one_crop)]
+    networks = [(m, x) for m, x in networks if m is not None]
     all_forward_ms = timed(lambda: [m.predict(x) for m, x in networks], args.repeats)
     flops = model_flops(unmasker.model.model)
     peak, peak_text = cpu_peak_gflops()
@@ -156,7 +156,7 @@ def main() -> None:
     print(f"| **whole request** (unmask_file + the page's images) | {whole_ms[0]:.1f} | {whole_ms[1]:.1f}-{whole_ms[2]:.1f} | |")
     print(f"| bare forward pass, {unmasker.model.info.name} network, 1 crop | {forward_ms[0]:.1f} | "
           f"{forward_ms[1]:.1f}-{forward_ms[2]:.1f} | |")
-    print(f"| bare forward passes of every network the request runs ({' + '.join(m.info.name for m, _ in networks)}), 1 crop | "
+    print(f"| bare forward passes of every network the request runs ({' + '.join(f'{m.info.name} x{len(x)}' for m, x in networks)} crops) | "
           f"{all_forward_ms[0]:.1f} | {all_forward_ms[1]:.1f}-{all_forward_ms[2]:.1f} | |")
     print(f"| (not in the request) one image as WebP, Gradio's default | {webp_ms[0]:.1f} | {webp_ms[1]:.1f}-{webp_ms[2]:.1f} | |")
     print(f"| (not in the request) PNG as the CLI writes it | {png_ms[0]:.1f} | {png_ms[1]:.1f}-{png_ms[2]:.1f} | |")

@@ -47,9 +47,10 @@ class Detector:
     resizes the pyramid with TensorFlow ops, converts the photo to tensors several times and calls
     its Keras networks eagerly, once per scale (eleven at 640 px). Here the pyramid is resized with
     OpenCV and packed on one canvas that P-Net sees in one call, the photo becomes a tensor once,
-    and each network is a ``tf.function`` with a fixed input signature, traced once at start-up. Boxes, scores and landmarks are the package's own
-    arithmetic; only the resampling of the pyramid differs (OpenCV's area filter, not TF's), by
-    at most a pixel in the boxes and landmarks it finds (tests/test_faces.py)."""
+    and each network is a ``tf.function`` with a fixed input signature, traced once at start-up.
+    Boxes, scores and landmarks are the package's own arithmetic; only the resampling of the
+    pyramid differs (OpenCV's area filter, not TF's), by at most a pixel in the boxes and
+    landmarks it finds (tests/test_faces.py)."""
 
     def __init__(self):
         import tensorflow as tf
@@ -144,7 +145,7 @@ class Detector:
 
 def _mosaic_pnet(net):
     """P-Net as a ``tf.function`` of (canvas, beyond): ``beyond`` is added after the first
-    convolution, to mark where a level alone would have been padded (see ``Detector._propose``)."""
+    convolution, to mark where a level alone would have been padded (see ``pyramid_canvas``)."""
     import tensorflow as tf
 
     def pnet(canvas, beyond):
