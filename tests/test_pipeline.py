@@ -83,7 +83,7 @@ def test_the_mask_found_in_a_mirrored_face_is_the_mirrored_mask(unmasker):
     from unmask.pipeline import mask_probabilities
 
     image = io.decode(EXAMPLES / "astronaut_scarf.jpg")
-    crop = frame.align(image, unmasker.pre_process(image).found[0].landmarks).pixels
+    crop = unmasker.pre_process(image).crops[0].pixels
     both = mask_probabilities(unmasker.segmenter, np.stack([crop, crop[:, ::-1]]))
     assert np.array_equal(both[1], both[0][:, ::-1])
     mouth_x, mouth_y = np.round(frame.TEMPLATE[3:].mean(0)).astype(int)

@@ -87,8 +87,7 @@ class InpaintGAN(keras.Model):
         masked, target, region, valid = data
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             condition, generated, composite = self.complete(masked, region, training=True)
-            real_logits = tf.cast(self.discriminator([condition, target], training=True), tf.float32)
-            fake_logits = tf.cast(self.discriminator([condition, composite], training=True), tf.float32)
+            real_logits, fake_logits = self.judge(condition, target, composite)
             g_adv = self.bce(tf.ones_like(fake_logits), fake_logits)
             g_l1 = self.l1(generated, target, region, valid)
             g_loss = g_adv + L1_WEIGHT * g_l1
@@ -101,6 +100,12 @@ class InpaintGAN(keras.Model):
             self.trackers[name].update_state(value)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
+    def judge(self, condition, target, composite):
+        """The discriminator's logits (float32) for the real face and for the composite."""
+        real_logits = self.discriminator([condition, target], training=True)
+        fake_logits = self.discriminator([condition, composite], training=True)
+        return tf.cast(real_logits, tf.float32), tf.cast(fake_logits, tf.float32)
+
     def discriminator_loss(self, real_logits, fake_logits):
         return 0.5 * (self.bce(tf.ones_like(real_logits), real_logits) + self.bce(tf.zeros_like(fake_logits), fake_logits))
 
@@ -109,8 +114,7 @@ class InpaintGAN(keras.Model):
         masked, target, region, _ = data
         with tf.GradientTape() as tape:
             condition, _, composite = self.complete(masked, region)
-            real_logits = tf.cast(self.discriminator([condition, target], training=True), tf.float32)
-            fake_logits = tf.cast(self.discriminator([condition, composite], training=True), tf.float32)
+            real_logits, fake_logits = self.judge(condition, target, composite)
             d_loss = self.discriminator_loss(real_logits, fake_logits)
         optimizer.apply_gradients(zip(tape.gradient(d_loss, self.discriminator.trainable_variables),
                                       self.discriminator.trainable_variables))
