@@ -50,3 +50,29 @@ def test_scarves_run_past_the_chin_and_wider_than_a_mask(crop):
         _, surgical = masks.draw_mask(crop.pixels, crop.landmarks, "surgical", np.random.default_rng(seed))
         assert scarf[-1].mean() > 0.5  # still there at the frame's bottom row, under the chin
         assert scarf[90:100].sum() > 1.1 * surgical[90:100].sum()  # wider below the mouth, where no loop runs
+
+
+def test_a_turned_head_wears_the_mask_further_round_its_near_cheek(crop):
+    """Nose moved towards the right of the picture: the left cheek is the near one."""
+    turned = crop.landmarks.copy()
+    turned[2, 0] += 0.3 * (turned[1, 0] - turned[0, 0])
+    eyes_middle = (turned[0, 0] + turned[1, 0]) / 2
+    for seed in range(3):
+        _, region = masks.draw_mask(crop.pixels, turned, "black", np.random.default_rng(seed))
+        _, frontal = masks.draw_mask(crop.pixels, crop.landmarks, "black", np.random.default_rng(seed))
+        columns = np.flatnonzero(region[75:95].any(axis=0))  # below the ear loops: the mask's body only
+        near, far = eyes_middle - columns.min(), columns.max() - eyes_middle
+        assert near > 1.3 * far
+        assert region.sum() == pytest.approx(frontal.sum(), rel=0.25)  # wrapped round, not grown
+
+
+def test_masks_are_worn_at_different_heights_on_the_cheeks(crop):
+    """Real masks often run straight across under the eyes; the segmenter must see those too."""
+    (lx, ly), (rx, _) = crop.landmarks[0], crop.landmarks[1]
+    cheek = int(round(rx - 0.1 * (rx - lx)))  # under the outer half of the right eye
+    tops = []
+    for seed in range(16):
+        _, region = masks.draw_mask(crop.pixels, crop.landmarks, "surgical", np.random.default_rng(seed))
+        tops.append(np.flatnonzero(region[:, cheek]).min())
+        assert not region[int(round(ly)), int(round(lx))]
+    assert min(tops) < ly + 8 and max(tops) - min(tops) >= 6

@@ -29,6 +29,7 @@ class FaceAxes:
     center: np.ndarray  # midpoint of the eyes
     across: np.ndarray  # one eye distance, pointing to the right eye
     down: np.ndarray  # one eyes-to-mouth distance, perpendicular to ``across``
+    turn: float = 0.0  # the nose tip's offset across the face (eye distances): how far the head is turned
 
     @classmethod
     def from_landmarks(cls, landmarks: np.ndarray) -> "FaceAxes":
@@ -38,7 +39,8 @@ class FaceAxes:
         unit_down = np.array([-across[1], across[0]]) / np.linalg.norm(across)
         mouth = (landmarks[3] + landmarks[4]) / 2
         eyes_to_mouth = max(float((mouth - center) @ unit_down), 0.6 * np.linalg.norm(across))
-        return cls(center, across, unit_down * eyes_to_mouth)
+        turn = float((landmarks[2] - center) @ across) / float(across @ across)
+        return cls(center, across, unit_down * eyes_to_mouth, float(np.clip(turn, -0.6, 0.6)))
 
     def to_image(self, ab: np.ndarray) -> np.ndarray:
         ab = np.asarray(ab, np.float64)
@@ -65,13 +67,33 @@ def _mirror(right_half: list[tuple[float, float]]) -> np.ndarray:
 
 
 def _jitter(outline: np.ndarray, rng: np.random.Generator, amount: float = 0.03) -> np.ndarray:
-    """Randomise size and every point a little; masks sit slightly higher or lower on the nose.
+    """Randomise size and every point a little, and how the mask is worn.
 
     One in three is worn large, down under the chin and wide over the cheeks, as many real masks
-    are: on tight photo crops those run off the photo's lower edge."""
-    scale = rng.uniform(1.05, 1.3, size=2) if rng.random() < 1 / 3 else rng.uniform(0.97, 1.1, size=2)
+    are: on tight photo crops those run off the photo's lower edge. Half sit higher, over the
+    bridge of the nose, and half have a straighter top edge that runs up under the eyes at the
+    cheeks: real masks do both, and a segmenter trained only on low, curved tops leaves their
+    upper corners on the face."""
+    scale = rng.uniform([1.05, 1.05], [1.45, 1.3]) if rng.random() < 1 / 3 else rng.uniform(0.97, 1.1, size=2)
     shift = np.array([0.0, rng.uniform(-0.08, 0.02)])
-    return outline * scale + shift + rng.normal(0, amount, outline.shape)
+    outline = outline * scale + shift + rng.normal(0, amount, outline.shape)
+    lift = rng.uniform(0.0, 0.2) if rng.random() < 0.5 else 0.0
+    straighten = rng.uniform(0.3, 0.9) if rng.random() < 0.5 else 0.0
+    b = outline[:, 1]
+    upper = np.clip((0.95 - b) / 0.5, 0, 1)  # 1 along the top edge, 0 from the mouth down
+    b = b - upper * (lift + straighten * (b - b.min()))
+    return np.stack([outline[:, 0], b], axis=1)
+
+
+def _turned(ab: np.ndarray, turn: float) -> np.ndarray:
+    """Wrap face-unit points round a turned head: the mask follows the nose, its near side
+    widens and its far side narrows (seen from the side, it covers the near cheek up to the ear)."""
+    ab = np.asarray(ab, np.float64)
+    a, b = ab[..., 0], ab[..., 1]
+    near = a * turn < 0
+    stretch = np.where(near, 1 + 2 * abs(turn), 1 - 1.2 * abs(turn))
+    follow = turn * np.clip((b - 0.2) / 0.3, 0, 1)  # below the eyes the mask centres on the nose
+    return np.stack([follow + a * stretch, b], axis=-1)
 
 
 def _fill(shape: tuple[int, int], polygons: list[np.ndarray], thickness_lines: list[tuple[np.ndarray, int]] = ()) -> np.ndarray:
@@ -114,17 +136,23 @@ def _with_valve(fabric: Callable[[np.ndarray], np.ndarray], rng: np.random.Gener
 
 def _composite(image: np.ndarray, axes: FaceAxes, outline_ab: np.ndarray, fabric: Callable[[np.ndarray], np.ndarray],
                rng: np.random.Generator, strap_colour: np.ndarray,
-               straps_ab: list[tuple[tuple[float, float], tuple[float, float]]] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Draw a mask of this outline (face units) and fabric (face coords -> RGB float) on ``image``."""
+               straps_ab: list[tuple[tuple[float, float], tuple[float, float]]] | None = None,
+               trim_colour: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Draw a mask of this outline (face units) and fabric (face coords -> RGB float) on ``image``,
+    wrapped round the head as it is turned; ``trim_colour`` binds the mask's edge with a band."""
     h, w = image.shape[:2]
-    outline = axes.to_image(outline_ab)
+    outline = axes.to_image(_turned(outline_ab, axes.turn))
     eye_distance = float(np.linalg.norm(axes.across))
     width = int(round(max(1.0, 0.06 * eye_distance)))
     straps_ab = _ear_loops(rng) if straps_ab is None else straps_ab
-    straps = [(axes.to_image(np.array([start, end])), width) for start, end in straps_ab]
+    straps = [(axes.to_image(_turned(np.array([start, end]), axes.turn)), width) for start, end in straps_ab]
     body = _fill((h, w), [outline])
     strap_alpha = np.clip(_fill((h, w), [], straps) - body, 0, 1)
     alpha = np.clip(body + strap_alpha, 0, 1)
+    trim_alpha = np.zeros_like(body)
+    if trim_colour is not None:
+        band = max(2, int(round(rng.uniform(0.08, 0.16) * eye_distance)))  # drawn centred on the edge: half inside
+        trim_alpha = np.minimum(_fill((h, w), [], [(np.concatenate([outline, outline[:1]]), band)]), body)
 
     ys, xs = np.nonzero(alpha)
     out = image.astype(np.float32)
@@ -133,6 +161,8 @@ def _composite(image: np.ndarray, axes: FaceAxes, outline_ab: np.ndarray, fabric
         gy, gx = np.mgrid[y0:y1, x0:x1]
         ab = axes.to_face(np.stack([gx, gy], -1).astype(np.float64))
         colour = fabric(ab)
+        if trim_colour is not None:
+            colour = colour * (1 - trim_alpha[y0:y1, x0:x1, None]) + trim_colour * trim_alpha[y0:y1, x0:x1, None]
         # Lit like a curved surface: darker towards the cheeks, a soft light from one side...
         light = rng.uniform(-0.25, 0.25)
         shade = (1 - 0.22 * np.clip(ab[..., 0] / 1.05, -1, 1) ** 2) * (1 + light * ab[..., 0]) * rng.uniform(0.85, 1.1)
@@ -179,7 +209,9 @@ def surgical(image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator)
         darkness = 1 - 0.18 * _band(b, pleats, 0.035) + 0.06 * _band(b, [p - 0.06 for p in pleats], 0.03)
         return base * darkness[..., None]
 
-    return _composite(image, axes, outline, fabric, rng, np.array([235.0, 235, 235]))
+    # Many have a bound top and bottom edge, a little lighter than the fabric.
+    trim = np.minimum(base * rng.uniform(1.03, 1.12), 250) if rng.random() < 0.5 else None
+    return _composite(image, axes, outline, fabric, rng, np.array([235.0, 235, 235]), trim_colour=trim)
 
 
 def _printed_fabric(rng: np.random.Generator) -> tuple[Callable[[np.ndarray], np.ndarray], np.ndarray]:
@@ -225,13 +257,22 @@ def _printed_fabric(rng: np.random.Generator) -> tuple[Callable[[np.ndarray], np
     return fabric, colour_a
 
 
+def _trim(base: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A binding round a cloth mask's edge: dark, white or a colour of its own."""
+    choice = rng.integers(3)
+    if choice == 0:
+        return base * rng.uniform(0.2, 0.5)
+    return np.array([rng.uniform(215, 245)] * 3) if choice == 1 else rng.uniform(20, 235, 3)
+
+
 def cloth(image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     axes = FaceAxes.from_landmarks(landmarks)
     outline = _smooth(_jitter(_mirror([(0, 0.34), (0.55, 0.4), (1.0, 0.52), (1.07, 1.05), (0.8, 1.5), (0.4, 1.78), (0, 1.85)]), rng, 0.04))
     fabric, base = _printed_fabric(rng)
     if rng.random() < 0.15:
         fabric = _with_valve(fabric, rng)
-    return _composite(image, axes, outline, fabric, rng, base * 0.85)
+    trim = _trim(base, rng) if rng.random() < 0.4 else None
+    return _composite(image, axes, outline, fabric, rng, base * 0.85, trim_colour=trim)
 
 
 def scarf(image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
