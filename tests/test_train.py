@@ -135,8 +135,9 @@ def test_mask_aware_models_train_and_keep_every_real_pixel(prepared, tmp_path):
     first = json.loads((bundle / "inpaint.json").read_text())["training"]
     before = tmp_path / "before"
     shutil.copytree(bundle, before)
-    gan.fit_inpaint(cache, epochs=1, batch_size=4, precision="float32", runs=runs, bundle=bundle, resume=True)
+    gan.fit_inpaint(cache, epochs=1, batch_size=4, precision="float32", runs=runs, bundle=bundle, resume=True, l1_weight=30)
     resumed = json.loads((bundle / "inpaint.json").read_text())["training"]
+    assert "adversarial + 30 x L1" in resumed["recipe"]
     assert resumed["epochs_run"] == 2 and resumed["continued_from"]["epochs_run"] == first["epochs_run"] == 1
     assert (runs / "inpaint" / "samples" / "epoch_002.png").exists() and (runs / "inpaint" / "discriminator.weights.h5").exists()
     summary = evaluate(cache, ["inpaint"], tmp_path / "reports", update_json=True, weights_dir=bundle, runs=runs)
@@ -176,3 +177,27 @@ def test_discriminator_warm_up_trains_the_discriminator_alone(prepared):
     assert np.isfinite(loss)
     assert all(np.array_equal(a, b) for a, b in zip(generator_before, model.generator.get_weights()))
     assert any(not np.array_equal(a, b) for a, b in zip(discriminator_before, model.discriminator.get_weights()))
+
+
+def test_the_discriminator_never_sees_pixels_from_outside_the_photo(prepared):
+    """Border streaks of tight crops must not count as what real faces look like."""
+    import tensorflow as tf
+
+    from train import gan, nets
+
+    cache, _ = prepared
+    test = prepare.load_split(cache, "test")
+    model = gan.InpaintGAN(nets.inpaint_generator(), nets.patch_discriminator())
+    masked = tf.constant(test["masked"][:2].astype(np.float32) / 255)
+    target = test["target"][:2].astype(np.float32) / 255
+    region = tf.constant(test["region"][:2, ..., None].astype(np.float32))
+    valid = np.ones((2, 128, 128, 1), np.float32)
+    valid[:, 100:] = 0  # the bottom rows came from the border, not the photo
+    condition, _, composite = model.complete(masked, region)
+    streaked = target.copy()
+    streaked[:, 100:] = np.random.default_rng(0).random(streaked[:, 100:].shape)
+    clean, _ = model.judge(condition, tf.constant(target), composite, tf.constant(valid))
+    changed, _ = model.judge(condition, tf.constant(streaked), composite, tf.constant(valid))
+    assert np.array_equal(clean.numpy(), changed.numpy())
+    seen, _ = model.judge(condition, tf.constant(streaked), composite, tf.ones_like(valid))
+    assert not np.array_equal(clean.numpy(), seen.numpy())

@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> None:
     fit.add_argument("--resume", action="store_true",
                      help="rgb2rgb/rgb2sketch: continue the run in --runs up to --epochs in all; "
                           "inpaint: continue the bundled generator for --epochs more, rates decaying to 0")
+    fit.add_argument("--l1-weight", type=float, default=100.0,
+                     help="inpaint: weight of L1 against the adversarial loss (pix2pix: 100); lower draws more texture")
     fit.add_argument("--minutes", type=float, default=None, help="inpaint: stop after the epoch that passes this budget")
 
     blend = commands.add_parser("blend", help="move the bundled generator part of the way towards a continuation of it")
@@ -90,7 +92,7 @@ def main(argv: list[str] | None = None) -> None:
                 gan.fit_masknet(args.cache, epochs, args.batch_size, args.precision, args.runs, args.bundle)
             else:
                 gan.fit_inpaint(args.cache, epochs, args.batch_size, args.precision, args.runs, args.bundle, args.minutes,
-                                args.resume)
+                                args.resume, args.l1_weight)
     elif args.command == "blend":
         from train.gan import blend_inpaint
 
