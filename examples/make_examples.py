@@ -7,8 +7,10 @@ research-only data sets.
 """
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image
 from skimage import data
@@ -25,16 +27,37 @@ def masked(image: np.ndarray, kind: str, seed: int) -> np.ndarray:
     return image
 
 
+def as_saved(image: np.ndarray) -> np.ndarray:
+    """The pixels the JPEG file will decode to."""
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="JPEG", quality=92)
+    return np.asarray(Image.open(buffer).convert("RGB"))
+
+
+def found_faces(image: np.ndarray) -> int:
+    """Faces MTCNN finds in both the colour and the grey version (the tests decode grey ones too)."""
+    grey = np.repeat(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
+    return min(len(faces.detect(image)), len(faces.detect(grey)))
+
+
+def findable(make, wanted: int = 1, first_seed: int = 0) -> np.ndarray:
+    """The first seed's picture in which MTCNN still finds every masked face: it misses the
+    astronaut under masks worn high over the nose, a known limit, and examples must work."""
+    for seed in range(first_seed, first_seed + 50):
+        image = make(seed)
+        if found_faces(as_saved(image)) >= wanted:
+            return image
+    raise RuntimeError("no seed in 50 gave a mask MTCNN can see past")
+
+
 def main() -> None:
     astronaut = data.astronaut()
-    # Seeds picked so that MTCNN finds the masked face in colour and in grey (the tests decode grey
-    # versions): it misses the astronaut under roughly one random mask in three, a known limit.
-    Image.fromarray(masked(astronaut, "surgical", 3)).save(HERE / "astronaut_surgical.jpg", quality=92)
-    Image.fromarray(masked(astronaut, "kn95", 6)).save(HERE / "astronaut_kn95.jpg", quality=92)
-    Image.fromarray(masked(astronaut, "n95", 8)).save(HERE / "astronaut_n95.jpg", quality=92)
-    Image.fromarray(masked(astronaut, "scarf", 2)).save(HERE / "astronaut_scarf.jpg", quality=92)
+    for kind in ("surgical", "kn95", "n95", "scarf"):
+        image = findable(lambda seed, kind=kind: masked(astronaut, kind, seed))
+        Image.fromarray(image).save(HERE / f"astronaut_{kind}.jpg", quality=92)
     # Two faces in one photo: the mirrored astronaut beside herself, one in a cloth mask, one black.
-    pair = np.concatenate([masked(astronaut, "cloth", 3), masked(astronaut[:, ::-1].copy(), "black", 4)], axis=1)
+    mirrored = astronaut[:, ::-1].copy()
+    pair = findable(lambda seed: np.concatenate([masked(astronaut, "cloth", seed), masked(mirrored, "black", seed + 1)], axis=1), 2)
     Image.fromarray(pair).save(HERE / "two_faces.jpg", quality=92)
 
 
