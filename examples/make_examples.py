@@ -34,20 +34,27 @@ def as_saved(image: np.ndarray) -> np.ndarray:
     return np.asarray(Image.open(buffer).convert("RGB"))
 
 
-def found_faces(image: np.ndarray) -> int:
-    """Faces MTCNN finds in both the colour and the grey version (the tests decode grey ones too)."""
-    grey = np.repeat(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
-    return min(len(faces.detect(image)), len(faces.detect(grey)))
+def detection_strength(image: np.ndarray, wanted: int) -> float:
+    """The weakest detector confidence of the ``wanted`` faces across the versions of this picture
+    the app and tests see: as saved, grey, half size and reduced to a 256-colour palette (GIF)."""
+    saved = as_saved(image)
+    grey = np.repeat(cv2.cvtColor(saved, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
+    half = cv2.resize(saved, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    palette = np.asarray(Image.fromarray(saved).convert("P").convert("RGB"))
+    strength = 1.0
+    for version in (saved, grey, half, palette):
+        found = sorted((face.score for face in faces.detect(version)), reverse=True)
+        strength = min(strength, found[wanted - 1] if len(found) >= wanted else 0.0)
+    return strength
 
 
-def findable(make, wanted: int = 1, first_seed: int = 0) -> np.ndarray:
-    """The first seed's picture in which MTCNN still finds every masked face: it misses the
-    astronaut under masks worn high over the nose, a known limit, and examples must work."""
-    for seed in range(first_seed, first_seed + 50):
-        image = make(seed)
-        if found_faces(as_saved(image)) >= wanted:
-            return image
-    raise RuntimeError("no seed in 50 gave a mask MTCNN can see past")
+def findable(make, wanted: int = 1, seeds: int = 12) -> np.ndarray:
+    """Of the first ``seeds`` masks, the one under which MTCNN finds every face most surely: it
+    misses the astronaut under masks worn high over the nose, a known limit, and examples must work."""
+    strength, seed = max((detection_strength(make(seed), wanted), seed) for seed in range(seeds))
+    if strength == 0.0:
+        raise RuntimeError(f"MTCNN misses a face under each of the first {seeds} masks")
+    return make(seed)
 
 
 def main() -> None:
@@ -57,7 +64,7 @@ def main() -> None:
         Image.fromarray(image).save(HERE / f"astronaut_{kind}.jpg", quality=92)
     # Two faces in one photo: the mirrored astronaut beside herself, one in a cloth mask, one black.
     mirrored = astronaut[:, ::-1].copy()
-    pair = findable(lambda seed: np.concatenate([masked(astronaut, "cloth", seed), masked(mirrored, "black", seed + 1)], axis=1), 2)
+    pair = findable(lambda seed: np.concatenate([masked(astronaut, "cloth", seed), masked(mirrored, "black", seed + 1)], axis=1), 2, seeds=40)
     Image.fromarray(pair).save(HERE / "two_faces.jpg", quality=92)
 
 

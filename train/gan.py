@@ -104,9 +104,9 @@ class InpaintGAN(keras.Model):
     def judge(self, condition, target, composite, valid):
         """The discriminator's logits (float32) for the real face and for the composite.
 
-        It sees only pixels that came from the photo (``valid``; the rest is black in both):
-        tight crops' targets carry replicated border streaks under the chin, and a discriminator
-        that sees them teaches the generator to draw vertical streaks down the chin."""
+        It sees only pixels that came from the photo (``valid``; the rest is black in both): the
+        replicated border streaks under the chin of tight crops are in no face the app shows, so
+        they must not count as what a real face looks like."""
         real_logits = self.discriminator([condition, target * valid], training=True)
         fake_logits = self.discriminator([condition, composite * valid], training=True)
         return tf.cast(real_logits, tf.float32), tf.cast(fake_logits, tf.float32)
