@@ -248,14 +248,13 @@ def blend_inpaint(bundle: Path, towards: Path, weight: float) -> Path:
     (higher PSNR and SSIM) but smooths mouths (detail ratio below 0.5); halfway keeps most of both."""
     specs = [json.loads((folder / "inpaint.json").read_text()) for folder in (bundle, towards)]
     before, after = (keras.saving.load_model(folder / "inpaint.keras", compile=False) for folder in (bundle, towards))
-    blended = nets.inpaint_generator()
-    blended.set_weights([(1 - weight) * a.astype(np.float32) + weight * b.astype(np.float32)
-                         for a, b in zip(before.get_weights(), after.get_weights())])
+    before.set_weights([(1 - weight) * a.astype(np.float32) + weight * b.astype(np.float32)
+                        for a, b in zip(before.get_weights(), after.get_weights())])
     spec = {key: value for key, value in specs[1].items() if key not in ("sha256", "metrics", "parameters")}
     spec["training"] = {**specs[1]["training"], "blend": {
         "weight": weight, "method": f"(1 - {weight:g}) x the generator before the last stage + {weight:g} x after it",
         "before_sha256": specs[0]["sha256"], "after_sha256": specs[1]["sha256"]}}
-    return save_bundle(nets.inpaint_generator, blended, bundle, spec, storage="bfloat16")
+    return save_bundle(nets.inpaint_generator, before, bundle, spec, storage="bfloat16")
 
 
 def region_loss(target, predicted):

@@ -32,8 +32,8 @@ MODELS: dict[str, ModelInfo] = {
 }
 MAIN_MODELS = [name for name, info in MODELS.items() if info.output in ("rgb", "sketch")]
 DEFAULT_MODEL = "inpaint"  # beats the seed's rgb2rgb inside the mask: reports/evaluation.md
-# The seed's sketch model draws the masked region closer to the true sketch than the pencil recipe
-# applied to inpaint's result (15.38 vs 14.55 dB there, SSIM 0.348 vs 0.350: same report), so it stays.
+# The seed's sketch model draws the masked region closer in PSNR to the true sketch than the pencil
+# recipe applied to inpaint's result (same report, "sketch target"), so it stays.
 DEFAULT_SKETCH_MODEL = "rgb2sketch"
 PRECISION_ENV = "UNMASK_PRECISION"
 
