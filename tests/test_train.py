@@ -135,9 +135,10 @@ def test_mask_aware_models_train_and_keep_every_real_pixel(prepared, tmp_path):
     first = json.loads((bundle / "inpaint.json").read_text())["training"]
     before = tmp_path / "before"
     shutil.copytree(bundle, before)
-    gan.fit_inpaint(cache, epochs=1, batch_size=4, precision="float32", runs=runs, bundle=bundle, resume=True, l1_weight=30)
+    gan.fit_inpaint(cache, epochs=1, batch_size=4, precision="float32", runs=runs, bundle=bundle, resume=True,
+                    l1_weight=30, line_weight=100)
     resumed = json.loads((bundle / "inpaint.json").read_text())["training"]
-    assert "adversarial + 30 x L1" in resumed["recipe"]
+    assert "adversarial + 30 x L1 + 100 x L1 of the differences across" in resumed["recipe"]
     assert resumed["epochs_run"] == 2 and resumed["continued_from"]["epochs_run"] == first["epochs_run"] == 1
     assert (runs / "inpaint" / "samples" / "epoch_002.png").exists() and (runs / "inpaint" / "discriminator.weights.h5").exists()
     summary = evaluate(cache, ["inpaint"], tmp_path / "reports", update_json=True, weights_dir=bundle, runs=runs)
@@ -201,3 +202,29 @@ def test_the_discriminator_never_sees_pixels_from_outside_the_photo(prepared):
     assert np.array_equal(clean.numpy(), changed.numpy())
     seen, _ = model.judge(condition, tf.constant(streaked), composite, tf.ones_like(valid))
     assert not np.array_equal(clean.numpy(), seen.numpy())
+
+
+def test_the_line_loss_charges_a_vertical_line_more_than_texture_of_the_same_l1():
+    """The lines the GAN drew down from the mouth corners cost more than skin-like noise, and
+    nothing outside the region's photo pixels counts."""
+    import tensorflow as tf
+
+    from train import gan, nets
+
+    model = gan.InpaintGAN(nets.inpaint_generator(), nets.patch_discriminator())
+    target = tf.zeros((1, 64, 64, 3))
+    region, valid = np.zeros((1, 64, 64, 1), np.float32), np.ones((1, 64, 64, 1), np.float32)
+    region[:, 16:48, 16:48] = 1
+    line = np.zeros((1, 64, 64, 3), np.float32)
+    line[:, 18:46, 32] = 0.5
+    texture = np.random.default_rng(0).normal(0, 0.1, (1, 64, 64, 3)).astype(np.float32)
+
+    def charges(image, valid=valid):
+        args = (tf.constant(image), target, tf.constant(region), tf.constant(valid))
+        return float(model.line_l1(*args)), float(model.l1(*args))
+
+    (line_cost, line_l1), (texture_cost, texture_l1) = charges(line), charges(texture)
+    assert line_cost / line_l1 > 3 * texture_cost / texture_l1
+    outside_photo = valid.copy()
+    outside_photo[:, :, 30:35] = 0
+    assert charges(line, outside_photo) == (0.0, 0.0)

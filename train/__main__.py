@@ -48,6 +48,9 @@ def main(argv: list[str] | None = None) -> None:
                           "inpaint: continue the bundled generator for --epochs more, rates decaying to 0")
     fit.add_argument("--l1-weight", type=float, default=100.0,
                      help="inpaint: weight of L1 against the adversarial loss (pix2pix: 100); lower draws more texture")
+    fit.add_argument("--line-weight", type=float, default=0.0,
+                     help="inpaint: weight of L1 between differences across, averaged down columns (0: off); "
+                          "charges vertical lines the photo lacks, not texture")
     fit.add_argument("--minutes", type=float, default=None, help="inpaint: stop after the epoch that passes this budget")
 
     blend = commands.add_parser("blend", help="move the bundled generator part of the way towards a continuation of it")
@@ -92,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
                 gan.fit_masknet(args.cache, epochs, args.batch_size, args.precision, args.runs, args.bundle)
             else:
                 gan.fit_inpaint(args.cache, epochs, args.batch_size, args.precision, args.runs, args.bundle, args.minutes,
-                                args.resume, args.l1_weight)
+                                args.resume, args.l1_weight, args.line_weight)
     elif args.command == "blend":
         from train.gan import blend_inpaint
 

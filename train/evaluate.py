@@ -6,7 +6,6 @@ Writes ``reports/evaluation.md`` (tables overall, per mask kind and per age band
 from __future__ import annotations
 
 import collections
-import csv
 import json
 from pathlib import Path
 
@@ -15,13 +14,15 @@ import numpy as np
 from tqdm import tqdm
 
 from train import metrics
+from train.fit import read_history
 from train.prepare import load_split
 from unmask import models, weights
 from unmask.pipeline import find_regions, inpaint_crops, mask_probabilities
 from unmask.sketch import pencil_sketch
 
 AGE_BANDS = [(0, 12, "0-12"), (13, 19, "13-19"), (20, 39, "20-39"), (40, 59, "40-59"), (60, 200, "60+")]
-HEADLINE = ["psnr_face", "ssim_face", "psnr_region", "ssim_region", "l1_region", "detail_ratio", "identity", "bce", "accuracy"]
+HEADLINE = ["psnr_face", "ssim_face", "psnr_region", "ssim_region", "l1_region", "detail_ratio", "chin_line", "identity",
+            "bce", "accuracy"]
 DECIBELS = ("psnr_face", "psnr_region")
 
 
@@ -73,6 +74,8 @@ def score(outputs: np.ndarray, targets: np.ndarray, test: dict[str, np.ndarray],
     for i in range(len(outputs)):
         row = metrics.all_metrics(outputs[i], targets[i], test["region"][i], test["valid"][i])
         row["detail_ratio"] = metrics.detail_ratio(outputs[i], targets[i], test["region"][i] & test["valid"][i])
+        row["chin_line"] = (metrics.chin_line(outputs[i], targets[i], test["region"][i] & test["valid"][i], test["landmarks"][i])
+                            if outputs.ndim == 4 else float("nan"))
         row["identity"] = float(np.linalg.norm(identity[0].embed(outputs[i]) - identity[1][i])) if identity else float("nan")
         row.update(kind=str(test["kind"][i]), age_band=age_band(int(test["age"][i])))
         rows.append(row)
@@ -122,15 +125,15 @@ def loss_plot(history_csv: Path, path: Path, title: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    with open(history_csv) as stream:
-        rows = list(csv.DictReader(stream))
+    rows = read_history(history_csv)
     epochs = [int(r["epoch"]) + 1 for r in rows]
-    keys = [k for k in rows[0] if k not in ("epoch", "learning_rate") and not k.startswith("val_")]
+    keys = [k for k in dict.fromkeys(k for r in rows for k in r) if k not in ("epoch", "learning_rate") and not k.startswith("val_")]
     fig, axes = plt.subplots(1, len(keys), figsize=(5 * len(keys), 3.5), squeeze=False)
     for ax, key in zip(axes[0], keys):
-        ax.plot(epochs, [float(r[key]) for r in rows], label=f"train {key}")
-        if f"val_{key}" in rows[0]:
-            ax.plot(epochs, [float(r[f"val_{key}"]) for r in rows], label=f"validation {key}")
+        for column, label in ((key, "train"), (f"val_{key}", "validation")):
+            logged = [(epoch, r[column]) for epoch, r in zip(epochs, rows) if column in r]
+            if logged:
+                ax.plot(*zip(*logged), marker="o" if len(logged) == 1 else None, label=f"{label} {key}")
         ax.set_xlabel("epoch")
         ax.set_title(f"{title}: {key}")
         ax.legend()
@@ -190,7 +193,9 @@ def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bo
                 "mask each, never seen in training. `_face` = the 128x128 frame, `_region` = only "
                 "the pixels under the mask; both count only pixels that come from the photo (tight crops "
                 "fill the rest of the frame with replicated border streaks, never pasted back). `detail_ratio`: variance of the grey Laplacian inside the region, "
-                "output over ground truth (~1 real texture, ~0 a blob). `identity`: distance between dlib "
+                "output over ground truth (~1 real texture, ~0 a blob). `chin_line`: share of faces with a thin "
+                "vertical line under the mouth that the photo lacks (darker by over 4 grey levels than its own "
+                "strongest there; the GAN once drew such lines down from the mouth corners). `identity`: distance between dlib "
                 "face-recognition embeddings of output and ground truth (below 0.6 = dlib's same person). "
                 "bce and accuracy are the seed report's own measures. Telea and Navier-Stokes are given the "
                 "true mask region; mask-aware models find it themselves with masknet.\n"]

@@ -67,7 +67,7 @@ def fit_seed_model(model_name: str, cache: Path, epochs: int | None, batch_size:
         keras.callbacks.ModelCheckpoint(best, monitor="val_loss", mode="min", save_best_only=True, save_weights_only=True,
                                         initial_value_threshold=min((r["val_loss"] for r in past), default=None)),
         keras.callbacks.ModelCheckpoint(last, save_weights_only=True),
-        keras.callbacks.CSVLogger(run_dir / "history.csv", append=bool(past)),
+        HistoryLog(run_dir / "history.csv", append=bool(past)),
         keras.callbacks.TensorBoard(run_dir / "tensorboard", update_freq="epoch"),
     ]
     start = time.time()
@@ -95,11 +95,34 @@ def fit_seed_model(model_name: str, cache: Path, epochs: int | None, batch_size:
 
 
 def read_history(path: Path) -> list[dict[str, float]]:
-    """The rows of a CSVLogger file as floats; empty when there is none."""
+    """The rows of a training history CSV as floats (a column a row lacks is left out); empty when
+    there is none."""
     if not path.exists():
         return []
     with path.open() as f:
-        return [{key: float(value) for key, value in row.items()} for row in csv.DictReader(f)]
+        return [{key: float(value) for key, value in row.items() if value} for row in csv.DictReader(f)]
+
+
+class HistoryLog(keras.callbacks.Callback):
+    """Appends each epoch's logs to a CSV, widening its columns when a resumed run logs a new loss
+    term. (Keras's CSVLogger keeps the old header and shifts every later value one column over.)
+    Without ``append`` a run starts the file afresh."""
+
+    def __init__(self, path: Path, append: bool):
+        super().__init__()
+        self.path, self.append = path, append
+
+    def on_train_begin(self, logs=None):
+        if not self.append:
+            self.path.unlink(missing_ok=True)
+
+    def on_epoch_end(self, epoch, logs=None):
+        rows = read_history(self.path) + [{"epoch": epoch, **{key: float(value) for key, value in (logs or {}).items()}}]
+        columns = ["epoch"] + sorted({key for row in rows for key in row} - {"epoch"})
+        with self.path.open("w", newline="") as f:
+            writer = csv.DictWriter(f, columns, restval="")
+            writer.writeheader()
+            writer.writerows({**row, "epoch": int(row["epoch"])} for row in rows)
 
 
 def bundled_training(bundle: Path, model_name: str) -> dict:

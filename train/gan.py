@@ -20,11 +20,12 @@ import tensorflow as tf
 from tqdm import tqdm
 
 from train import nets
-from train.fit import bundled_training, read_history, save_bundle, training_data
+from train.fit import HistoryLog, bundled_training, read_history, save_bundle, training_data
 from train.prepare import load_split
 
 L1_WEIGHT = 100.0
 REGION_GROWTH = 2  # pixels: the generator redraws a little beyond the mask's edge
+LINE_ROWS = 15  # pixels: how far down a column ``line_l1`` averages
 
 
 def grow(region: tf.Tensor, pixels: int = REGION_GROWTH) -> tf.Tensor:
@@ -57,13 +58,14 @@ def pairs_dataset(data: dict[str, np.ndarray], batch_size: int, training: bool) 
 class InpaintGAN(keras.Model):
     """Generator and discriminator trained together by a custom ``train_step``."""
 
-    def __init__(self, generator: keras.Model, discriminator: keras.Model, l1_weight: float = L1_WEIGHT, **kwargs):
+    def __init__(self, generator: keras.Model, discriminator: keras.Model, l1_weight: float = L1_WEIGHT,
+                 line_weight: float = 0.0, **kwargs):
         super().__init__(**kwargs)
-        self.l1_weight = l1_weight
+        self.l1_weight, self.line_weight = l1_weight, line_weight
         self.generator = generator
         self.discriminator = discriminator
         self.bce = keras.losses.BinaryCrossentropy(from_logits=True)
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("g_adv", "g_l1", "d_loss")}
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("g_adv", "g_l1", "g_line", "d_loss")}
 
     def compile(self, g_optimizer, d_optimizer):
         super().compile()
@@ -84,6 +86,17 @@ class InpaintGAN(keras.Model):
         weight = grow(region) * valid
         return tf.reduce_sum(tf.abs(generated - target) * weight) / (3 * tf.reduce_sum(weight) + 1.0)
 
+    def line_l1(self, generated, target, region, valid, rows: int = LINE_ROWS):
+        """L1 between the images' differences across (pixel to right neighbour), each first averaged
+        over ``rows`` rows, over the pixels ``l1`` counts. Averaged down a column, skin texture
+        cancels out but a vertical line does not: this charges the lines the adversarial loss drew
+        down from the mouth corners (the discriminator scored them as real), not the texture."""
+        weight = grow(region) * valid
+        pair = weight[:, :, 1:] * weight[:, :, :-1]
+        difference = ((generated[:, :, 1:] - generated[:, :, :-1]) - (target[:, :, 1:] - target[:, :, :-1])) * pair
+        averaged = tf.nn.avg_pool2d(difference, (rows, 1), 1, "SAME")
+        return tf.reduce_sum(tf.abs(averaged) * pair) / (3 * tf.reduce_sum(pair) + 1.0)
+
     def train_step(self, data):
         masked, target, region, valid = data
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
@@ -91,13 +104,14 @@ class InpaintGAN(keras.Model):
             real_logits, fake_logits = self.judge(condition, target, composite, valid)
             g_adv = self.bce(tf.ones_like(fake_logits), fake_logits)
             g_l1 = self.l1(generated, target, region, valid)
-            g_loss = g_adv + self.l1_weight * g_l1
+            g_line = self.line_l1(generated, target, region, valid)
+            g_loss = g_adv + self.l1_weight * g_l1 + self.line_weight * g_line
             d_loss = self.discriminator_loss(real_logits, fake_logits)
         self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, self.generator.trainable_variables),
                                              self.generator.trainable_variables))
         self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, self.discriminator.trainable_variables),
                                              self.discriminator.trainable_variables))
-        for name, value in (("g_adv", g_adv), ("g_l1", g_l1), ("d_loss", d_loss)):
+        for name, value in (("g_adv", g_adv), ("g_l1", g_l1), ("g_line", g_line), ("d_loss", d_loss)):
             self.trackers[name].update_state(value)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
@@ -179,7 +193,8 @@ class TimeBudget(keras.callbacks.Callback):
 
 
 def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs: Path, bundle: Path,
-                minutes: float | None = None, resume: bool = False, l1_weight: float = L1_WEIGHT) -> Path:
+                minutes: float | None = None, resume: bool = False, l1_weight: float = L1_WEIGHT,
+                line_weight: float = 0.0) -> Path:
     """Train the GAN at a constant rate, or with ``resume`` continue the bundled generator for
     ``epochs`` more with both rates decaying linearly to zero: the two halves of pix2pix's schedule.
     A smaller ``l1_weight`` leaves more of the generator's loss to the discriminator, which is what
@@ -191,7 +206,7 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
     past = read_history(run_dir / "history.csv") if resume else []
     earlier = bundled_training(bundle, "inpaint") if resume else {}
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
-    gan = InpaintGAN(nets.inpaint_generator(), nets.patch_discriminator(), l1_weight)
+    gan = InpaintGAN(nets.inpaint_generator(), nets.patch_discriminator(), l1_weight, line_weight)
     rate: float | keras.optimizers.schedules.LearningRateSchedule = 2e-4
     warmup_steps = 0
     if resume:
@@ -209,7 +224,7 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
     gan.compile(keras.optimizers.Adam(rate, beta_1=0.5), keras.optimizers.Adam(rate, beta_1=0.5))
     samples = {key: val[key][:8] for key in ("masked", "region", "target")}
     callbacks = [SampleGrid(gan, samples, run_dir / "samples"), TimeBudget(minutes),
-                 keras.callbacks.CSVLogger(run_dir / "history.csv", append=bool(past)),
+                 HistoryLog(run_dir / "history.csv", append=bool(past)),
                  keras.callbacks.TensorBoard(run_dir / "tensorboard", update_freq="epoch")]
     start = time.time()
     history = gan.fit(pairs_dataset(train, batch_size, True), validation_data=pairs_dataset(val, batch_size, False),
@@ -218,7 +233,8 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
     gan.discriminator.save_weights(run_dir / "discriminator.weights.h5")
     stage = {**training_data(cache, train, len(val["source"])),
              "recipe": f"pix2pix: Adam 2e-4 beta1 0.5, generator loss = adversarial + {l1_weight:g} x L1 "
-                       "inside the region (real pixels only)" + ("; rates decaying linearly to 0" if resume else "")
+                       + (f"+ {line_weight:g} x L1 of the differences across averaged over {LINE_ROWS} rows " if line_weight else "")
+                       + "inside the region (real pixels only)" + ("; rates decaying linearly to 0" if resume else "")
                        + (f"; a fresh discriminator first trained alone for {warmup_steps} steps" if warmup_steps else ""),
              "precision": precision, "batch_size": batch_size, "epochs_run": len(history.history["g_l1"]),
              "epochs_max": epochs, "time_budget_minutes": minutes,
@@ -287,7 +303,7 @@ def fit_masknet(cache: Path, epochs: int, batch_size: int, precision: str, runs:
     run_dir.mkdir(parents=True, exist_ok=True)
     start = time.time()
     history = model.fit(dataset(train, True), validation_data=dataset(val, False), epochs=epochs, verbose=2,
-                        callbacks=[keras.callbacks.CSVLogger(run_dir / "history.csv")])
+                        callbacks=[HistoryLog(run_dir / "history.csv", append=False)])
     seconds = time.time() - start
     spec = {
         "name": "masknet",

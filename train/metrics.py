@@ -78,6 +78,35 @@ def detail_ratio(output: np.ndarray, target: np.ndarray, region: np.ndarray) -> 
     return laplacian_variance(output) / max(laplacian_variance(target), 1e-6)
 
 
+LINE_VISIBLE = 4.0  # grey levels: a line this much darker than the photo's strongest shows at a glance
+
+
+def vertical_line_strength(image: np.ndarray, region: np.ndarray, landmarks: np.ndarray) -> float:
+    """How dark the strongest thin vertical line under the mouth is, in grey levels.
+
+    Per column between the mouth corners (+-3 px), the mean of minus the horizontal second
+    difference over the region's rows from 6 px under the corners down: a 1-2 px dark line keeps
+    its darkness in that mean, skin texture averages out. 0 where no column has 10 such rows."""
+    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    darkness = -cv2.filter2D(grey, -1, np.array([[-1, 2, -1]], np.float32))
+    (left, left_y), (right, right_y) = landmarks[3], landmarks[4]
+    under_mouth = region.copy()
+    under_mouth[: int(max(left_y, right_y)) + 6] = False
+    under_mouth[:, : max(int(left) - 3, 0)] = False
+    under_mouth[:, int(right) + 4 :] = False
+    under_mouth = cv2.erode(under_mouth.astype(np.uint8), np.ones((1, 5), np.uint8)).astype(bool)
+    rows = under_mouth.sum(axis=0)
+    means = (darkness * under_mouth).sum(axis=0)[rows >= 10] / rows[rows >= 10]
+    return float(means.max()) if len(means) else 0.0
+
+
+def chin_line(output: np.ndarray, target: np.ndarray, region: np.ndarray, landmarks: np.ndarray) -> float:
+    """1 where the output has a vertical line under the mouth that the photo lacks (darker by more
+    than ``LINE_VISIBLE``), else 0: averaged, the share of faces with such a line."""
+    excess = vertical_line_strength(output, region, landmarks) - vertical_line_strength(target, region, landmarks)
+    return float(excess > LINE_VISIBLE)
+
+
 class IdentityEmbedder:
     """dlib's ResNet face-recognition embedding (128-D; model CC0, shipped by the
     ``face-recognition-models`` package; dlib under the Boost licence). Distance below 0.6 is
