@@ -228,3 +228,19 @@ def test_the_line_loss_charges_a_vertical_line_more_than_texture_of_the_same_l1(
     outside_photo = valid.copy()
     outside_photo[:, :, 30:35] = 0
     assert charges(line, outside_photo) == (0.0, 0.0)
+
+
+def test_the_history_widens_its_columns_when_a_resumed_run_logs_a_new_term(tmp_path):
+    from train.fit import HistoryLog, read_history
+
+    path = tmp_path / "history.csv"
+    for epoch, append, logs in ((0, False, {"g_l1": 0.5, "val_g_l1": 0.6}), (1, True, {"g_l1": 0.4, "g_line": 0.1, "val_g_l1": 0.55})):
+        log = HistoryLog(path, append)
+        log.on_train_begin()
+        log.on_epoch_end(epoch, logs)
+    assert read_history(path) == [{"epoch": 0, "g_l1": 0.5, "val_g_l1": 0.6},
+                                  {"epoch": 1, "g_l1": 0.4, "g_line": 0.1, "val_g_l1": 0.55}]
+    fresh = HistoryLog(path, append=False)
+    fresh.on_train_begin()
+    fresh.on_epoch_end(0, {"g_l1": 0.3})
+    assert read_history(path) == [{"epoch": 0, "g_l1": 0.3}]
