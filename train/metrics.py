@@ -78,7 +78,7 @@ def detail_ratio(output: np.ndarray, target: np.ndarray, region: np.ndarray) -> 
     return laplacian_variance(output) / max(laplacian_variance(target), 1e-6)
 
 
-LINE_VISIBLE = 4.0  # grey levels: a line this much darker than the photo's strongest shows at a glance
+LINE_VISIBLE = 4.0  # grey levels darker than the photo's own strongest line there: a line the model drew
 
 
 def vertical_line_strength(image: np.ndarray, region: np.ndarray, landmarks: np.ndarray) -> float:
