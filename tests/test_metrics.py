@@ -23,6 +23,10 @@ def test_a_line_down_from_the_mouth_corner_counts_as_a_chin_line_and_texture_doe
     assert metrics.vertical_line_strength(lined, region, landmarks) > 4 * metrics.vertical_line_strength(photo, region, landmarks)
     assert metrics.chin_line(lined, photo, region, landmarks) == 1.0
     assert metrics.chin_line(skin(2), photo, region, landmarks) == 0.0
+    for x in (landmarks[3][0] - 3, landmarks[4][0] + 3):  # the edges of the columns it looks at
+        edge = skin(1)
+        edge[92:110, int(x)] = (120, 90, 80)
+        assert metrics.chin_line(edge, photo, region, landmarks) == 1.0
     # The same line outside the region is the photo's own pixels: not the model's line.
     assert metrics.chin_line(lined, photo, np.zeros_like(region), landmarks) == 0.0
 

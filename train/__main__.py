@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     fit.add_argument("--l1-weight", type=float, default=100.0,
                      help="inpaint: weight of L1 against the adversarial loss (pix2pix: 100); lower draws more texture")
     fit.add_argument("--line-weight", type=float, default=0.0,
-                     help="inpaint: weight of L1 between differences across, averaged down columns (0: off); "
+                     help="inpaint: weight of L1 between differences across, averaged over 15 rows of each column (0: off); "
                           "charges vertical lines the photo lacks, not texture")
     fit.add_argument("--minutes", type=float, default=None, help="inpaint: stop after the epoch that passes this budget")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import time
 import zipfile
 from pathlib import Path
@@ -100,7 +101,11 @@ def read_history(path: Path) -> list[dict[str, float]]:
     if not path.exists():
         return []
     with path.open() as f:
-        return [{key: float(value) for key, value in row.items() if value} for row in csv.DictReader(f)]
+        rows = list(csv.DictReader(f))
+    if any(None in row for row in rows):
+        raise ValueError(f"{path}: a row has more cells than the header (written by Keras's CSVLogger after a "
+                         "new metric appeared); move the extra values under their own column")
+    return [{key: float(value) for key, value in row.items() if value} for row in rows]
 
 
 class HistoryLog(keras.callbacks.Callback):
@@ -119,10 +124,12 @@ class HistoryLog(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         rows = read_history(self.path) + [{"epoch": epoch, **{key: float(value) for key, value in (logs or {}).items()}}]
         columns = ["epoch"] + sorted({key for row in rows for key in row} - {"epoch"})
-        with self.path.open("w", newline="") as f:
+        partial = self.path.with_suffix(".partial")
+        with partial.open("w", newline="") as f:
             writer = csv.DictWriter(f, columns, restval="")
             writer.writeheader()
             writer.writerows({**row, "epoch": int(row["epoch"])} for row in rows)
+        os.replace(partial, self.path)  # a crash mid-write keeps the history a resume needs
 
 
 def bundled_training(bundle: Path, model_name: str) -> dict:

@@ -88,9 +88,10 @@ class InpaintGAN(keras.Model):
 
     def line_l1(self, generated, target, region, valid, rows: int = LINE_ROWS):
         """L1 between the images' differences across (pixel to right neighbour), each first averaged
-        over ``rows`` rows, over the pixels ``l1`` counts. Averaged down a column, skin texture
-        cancels out but a vertical line does not: this charges the lines the GAN drew down from the
-        mouth corners (the adversarial loss let them through), not the texture."""
+        over a window of ``rows`` rows centred on it (differences outside the pixels ``l1`` counts
+        are 0), over those pixels. Averaged down a column, skin texture mostly averages out but a
+        vertical line does not: this charges the lines the GAN drew down from the mouth corners
+        (the adversarial loss let them through) far more than texture."""
         weight = grow(region) * valid
         pair = weight[:, :, 1:] * weight[:, :, :-1]
         difference = ((generated[:, :, 1:] - generated[:, :, :-1]) - (target[:, :, 1:] - target[:, :, :-1])) * pair

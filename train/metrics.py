@@ -92,9 +92,9 @@ def vertical_line_strength(image: np.ndarray, region: np.ndarray, landmarks: np.
     (left, left_y), (right, right_y) = landmarks[3], landmarks[4]
     under_mouth = region.copy()
     under_mouth[: int(max(left_y, right_y)) + 6] = False
+    under_mouth = cv2.erode(under_mouth.astype(np.uint8), np.ones((1, 5), np.uint8)).astype(bool)  # not the region's edge
     under_mouth[:, : max(int(left) - 3, 0)] = False
     under_mouth[:, int(right) + 4 :] = False
-    under_mouth = cv2.erode(under_mouth.astype(np.uint8), np.ones((1, 5), np.uint8)).astype(bool)
     rows = under_mouth.sum(axis=0)
     means = (darkness * under_mouth).sum(axis=0)[rows >= 10] / rows[rows >= 10]
     return float(means.max()) if len(means) else 0.0
