@@ -33,6 +33,11 @@ def grow(region: tf.Tensor, pixels: int = REGION_GROWTH) -> tf.Tensor:
     return tf.nn.max_pool2d(region, 2 * pixels + 1, 1, "SAME") if pixels else region
 
 
+def counted(region: tf.Tensor, valid: tf.Tensor) -> tf.Tensor:
+    """The pixels the generator's losses count: the region as the generator redraws it, photo pixels only."""
+    return grow(region) * valid
+
+
 def generator_input(masked: tf.Tensor, region: tf.Tensor) -> tf.Tensor:
     """The face with the region blanked to 0, and the region itself: (B, H, W, 4) in [0, 1]."""
     return tf.concat([masked * (1 - region), region], axis=-1)
@@ -82,17 +87,16 @@ class InpaintGAN(keras.Model):
         generated = tf.cast(self.generator(condition, training=training), tf.float32)
         return condition, generated, generated * region + masked * (1 - region)
 
-    def l1(self, generated, target, region, valid):
-        weight = grow(region) * valid
+    def l1(self, generated, target, weight):
+        """Mean absolute error over the ``counted`` pixels."""
         return tf.reduce_sum(tf.abs(generated - target) * weight) / (3 * tf.reduce_sum(weight) + 1.0)
 
-    def line_l1(self, generated, target, region, valid, rows: int = LINE_ROWS):
+    def line_l1(self, generated, target, weight, rows: int = LINE_ROWS):
         """L1 between the images' differences across (pixel to right neighbour), each first averaged
-        over a window of ``rows`` rows centred on it (differences outside the pixels ``l1`` counts
+        over a window of ``rows`` rows centred on it (differences outside the ``counted`` pixels
         are 0), over those pixels. Averaged down a column, skin texture mostly averages out but a
         vertical line does not: this charges the lines the GAN drew down from the mouth corners
         (the adversarial loss let them through) far more than texture."""
-        weight = grow(region) * valid
         pair = weight[:, :, 1:] * weight[:, :, :-1]
         difference = ((generated[:, :, 1:] - generated[:, :, :-1]) - (target[:, :, 1:] - target[:, :, :-1])) * pair
         averaged = tf.nn.avg_pool2d(difference, (rows, 1), 1, "SAME")
@@ -104,8 +108,9 @@ class InpaintGAN(keras.Model):
             condition, generated, composite = self.complete(masked, region, training=True)
             real_logits, fake_logits = self.judge(condition, target, composite, valid)
             g_adv = self.bce(tf.ones_like(fake_logits), fake_logits)
-            g_l1 = self.l1(generated, target, region, valid)
-            g_line = self.line_l1(generated, target, region, valid)
+            weight = counted(region, valid)
+            g_l1 = self.l1(generated, target, weight)
+            g_line = self.line_l1(generated, target, weight)
             g_loss = g_adv + self.l1_weight * g_l1 + self.line_weight * g_line
             d_loss = self.discriminator_loss(real_logits, fake_logits)
         self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, self.generator.trainable_variables),
@@ -143,7 +148,7 @@ class InpaintGAN(keras.Model):
     def test_step(self, data):
         masked, target, region, valid = data
         _, generated, _ = self.complete(masked, region)
-        self.trackers["g_l1"].update_state(self.l1(generated, target, region, valid))
+        self.trackers["g_l1"].update_state(self.l1(generated, target, counted(region, valid)))
         return {"g_l1": self.trackers["g_l1"].result()}
 
 
