@@ -1,6 +1,8 @@
 """Network definitions. Inference never imports this: the ``.keras`` files carry their graphs."""
 from __future__ import annotations
 
+import math
+
 import keras
 from keras import layers
 
@@ -60,23 +62,26 @@ def mask_segmenter(name: str = "masknet") -> keras.Model:
     return keras.Model(inputs, outputs, name=name)
 
 
-def inpaint_generator(name: str = "inpaint") -> keras.Model:
+def inpaint_generator(name: str = "inpaint", size: int = frame.SIZE) -> keras.Model:
     """pix2pix-style U-Net generator that sees the face with the mask region blanked, plus the region.
 
     Input: 4 channels (RGB with the region set to 0, then the region as 0/1). Output: RGB in
     [0, 1]; only its pixels inside the region are used, everything else stays the photo's own.
     Encoder: 4x4 stride-2 convolutions down to 4x4 (its receptive field covers the whole face);
-    decoder: upsampling + 3x3 convolutions (no checkerboard) with concatenated skips.
+    decoder: upsampling + 3x3 convolutions (no checkerboard) with concatenated skips. A larger
+    ``size`` (``bench.resolution`` times 256) gets one more 256-filter level per doubling, so the
+    bottom still sees the whole face.
     """
-    inputs = keras.Input(shape=(frame.SIZE, frame.SIZE, 4))
+    inputs = keras.Input(shape=(size, size, 4))
+    extra_levels = int(round(math.log2(size / frame.SIZE)))
     skips, x = [], inputs
-    for i, filters in enumerate((64, 128, 256, 256, 256)):
+    for i, filters in enumerate((64, 128, 256, 256, 256) + (256,) * extra_levels):
         x = layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=i == 0)(x)
         if i > 0:
             x = layers.GroupNormalization(groups=16)(x)
         x = layers.LeakyReLU(0.2)(x)
         skips.append(x)
-    for filters, skip in zip((256, 256, 128, 64), reversed(skips[:-1])):
+    for filters, skip in zip((256,) * extra_levels + (256, 256, 128, 64), reversed(skips[:-1])):
         x = layers.UpSampling2D(2, interpolation="bilinear")(x)
         x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
         x = layers.GroupNormalization(groups=16)(x)
