@@ -59,11 +59,7 @@ def aligned_at(path: Path, size: int) -> tuple[np.ndarray, np.ndarray] | None:
     if face is None:
         return None
     matrix = frame.similarity_transform(face.landmarks, frame.TEMPLATE * size / frame.SIZE)
-    shrink = frame.scale_of(matrix) < 1
-    pixels = cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR,
-                            borderMode=cv2.BORDER_REPLICATE)
-    valid = cv2.warpAffine(np.ones(image.shape[:2], np.uint8), matrix, (size, size), flags=cv2.INTER_NEAREST) > 0
-    return pixels, valid
+    return frame.warp(image, matrix, size), frame.valid_mask(image.shape, matrix, size)
 
 
 def up(images: np.ndarray, size: int) -> np.ndarray:
@@ -80,7 +76,9 @@ def what_128_loses(cache: Path, faces_dir: Path) -> dict[str, dict[str, float]]:
     for i, name in enumerate(tqdm(test["source"], desc=f"aligning test faces at {LARGE}", unit="face")):
         found = aligned_at(faces_dir / name, LARGE)
         if found is not None:
-            truth.append(found[0]), valid.append(found[1]), keep.append(i)
+            truth.append(found[0])
+            valid.append(found[1])
+            keep.append(i)
     keep = np.array(keep)
     region = np.stack([cv2.resize(r.astype(np.uint8), (LARGE, LARGE), interpolation=cv2.INTER_NEAREST) > 0
                        for r in test["region"][keep]]) & np.stack(valid)

@@ -72,25 +72,26 @@ def align(image: np.ndarray, landmarks: np.ndarray) -> Crop:
     return Crop(warp(image, matrix), matrix, transform_points(matrix, landmarks))
 
 
-def warp(image: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+def warp(image: np.ndarray, matrix: np.ndarray, size: int = SIZE) -> np.ndarray:
     """Resample ``image`` into the frame through ``matrix`` (a ``Crop``'s): anything drawn on the
-    photo lands where the face's own pixels do, border replicated as theirs is."""
+    photo lands where the face's own pixels do, border replicated as theirs is. (``size``: for a
+    frame scaled up with its template, as ``bench.resolution`` measures one.)"""
     shrink = scale_of(matrix) < 1
     return cv2.warpAffine(
         image,
         matrix,
-        (SIZE, SIZE),
+        (size, size),
         flags=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_REPLICATE,
     )
 
 
-def valid_mask(image_shape: tuple[int, ...], matrix: np.ndarray) -> np.ndarray:
-    """Boolean (SIZE, SIZE): frame pixels that come from inside the photo, not from replicated borders.
+def valid_mask(image_shape: tuple[int, ...], matrix: np.ndarray, size: int = SIZE) -> np.ndarray:
+    """Boolean (size, size): frame pixels that come from inside the photo, not from replicated borders.
 
     Tight crops leave streaks of replicated border in the frame; training can weight them out."""
     ones = np.ones(image_shape[:2], np.uint8)
-    return cv2.warpAffine(ones, matrix, (SIZE, SIZE), flags=cv2.INTER_NEAREST, borderValue=0) > 0
+    return cv2.warpAffine(ones, matrix, (size, size), flags=cv2.INTER_NEAREST, borderValue=0) > 0
 
 
 def lower_face_alpha(feather: float = 2.0) -> np.ndarray:
