@@ -1,4 +1,4 @@
-"""``python -m train prepare|fit|blend|evaluate|publish``: every bundled model can be rebuilt from here."""
+"""``python -m train prepare|fit|blend|evaluate|look|publish``: every bundled model can be rebuilt from here."""
 from __future__ import annotations
 
 import argparse
@@ -16,6 +16,14 @@ DEFAULT_CACHE = Path("build/data")
 def faces_count(text: str) -> int:
     """A face count, or 'all' for every file the split holds."""
     return sys.maxsize if text == "all" else int(text)
+
+
+def file_range(text: str) -> tuple[int, int]:
+    """'START:STOP' -> (START, STOP)."""
+    start, _, stop = text.partition(":")
+    if not (start.isdigit() and stop.isdigit() and int(start) < int(stop)):
+        raise argparse.ArgumentTypeError(f"expected START:STOP with START < STOP, got {text!r}")
+    return int(start), int(stop)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -66,6 +74,14 @@ def main(argv: list[str] | None = None) -> None:
     ev.add_argument("--update-json", action="store_true", help="write the metrics into the bundled model JSON")
     ev.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding real_masked/ for the looking sheet")
 
+    look = commands.add_parser("look", help="lower-face sheets of real masked photos, input beside each bundle's result")
+    look.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding real_masked/")
+    look.add_argument("--files", type=file_range, default=(200, 400),
+                      help="START:STOP of the photos sorted by name (default 200:400, the set the last count used)")
+    look.add_argument("--bundles", type=Path, nargs="+", default=[Path("unmask/weights")],
+                      help="weight folders to compare (each with masknet.keras and/or inpaint.keras)")
+    look.add_argument("--out", type=Path, default=Path("build/look"))
+
     pub = commands.add_parser("publish", help="upload the bundled models and a model card to the Hub, tagged")
     pub.add_argument("--repo-id", required=True, help="OWNER/NAME on the Hugging Face Hub")
     pub.add_argument("--models", nargs="+", default=["rgb2rgb", "rgb2sketch"])
@@ -104,6 +120,10 @@ def main(argv: list[str] | None = None) -> None:
         from train.evaluate import evaluate
 
         evaluate(args.cache, args.models, args.reports, args.update_json, real_dir=args.data / "real_masked")
+    elif args.command == "look":
+        from train.look import look
+
+        look(args.data / "real_masked", *args.files, args.bundles, args.out)
     elif args.command == "publish":
         from train.publish import publish
 
