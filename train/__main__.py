@@ -71,7 +71,10 @@ def main(argv: list[str] | None = None) -> None:
     ev.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     ev.add_argument("--models", nargs="+", default=["rgb2rgb", "rgb2sketch"])
     ev.add_argument("--reports", type=Path, default=Path("reports"))
-    ev.add_argument("--update-json", action="store_true", help="write the metrics into the bundled model JSON")
+    ev.add_argument("--weights", type=Path, default=Path("unmask/weights"),
+                    help="folder of the models to score (a candidate bundle: copy unmask/weights, then train into it)")
+    ev.add_argument("--runs", type=Path, default=Path("runs"), help="training logs for the loss curves in the report")
+    ev.add_argument("--update-json", action="store_true", help="write the metrics into the JSON beside each model in --weights")
     ev.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding real_masked/ for the looking sheet")
 
     look = commands.add_parser("look", help="lower-face sheets of real masked photos, input beside each bundle's result")
@@ -119,7 +122,8 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "evaluate":
         from train.evaluate import evaluate
 
-        evaluate(args.cache, args.models, args.reports, args.update_json, real_dir=args.data / "real_masked")
+        evaluate(args.cache, args.models, args.reports, args.update_json, weights_dir=args.weights, runs=args.runs,
+                 real_dir=args.data / "real_masked")
     elif args.command == "look":
         from train.look import look
 
