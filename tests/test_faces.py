@@ -81,3 +81,18 @@ def test_faces_come_largest_first_in_photo_coordinates():
     for face in found:
         assert (face.landmarks >= 0).all() and (face.landmarks[:, 0] < w).all() and (face.landmarks[:, 1] < h).all()
         assert face.landmarks[0, 0] < face.landmarks[1, 0] and face.eye_distance > 0
+
+
+def test_a_face_that_fills_the_photo_is_found_on_a_second_look_with_a_border():
+    image = io.decode(EXAMPLES / "astronaut_n95.jpg")
+    whole = faces.detect(image)[0]
+    x, y, w, h = whole.box
+    close_up = image[y : y + h, x : x + w]  # cut to the detector's own box: MTCNN finds nothing here
+    assert faces.detect(close_up) == []
+    found = faces.detect_close_up(close_up)
+    assert len(found) == 1
+    assert np.abs(found[0].landmarks[:2] - (whole.landmarks[:2] - (x, y))).max() <= 4  # the same eyes
+    left, top, width, height = found[0].box
+    assert left >= 0 and top >= 0 and left + width <= w and top + height <= h
+    # A photo without a face gets no face from the second look either.
+    assert faces.detect_close_up(np.full((300, 400, 3), 90, np.uint8)) == []

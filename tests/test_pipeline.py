@@ -88,3 +88,14 @@ def test_the_mask_found_in_a_mirrored_face_is_the_mirrored_mask(unmasker):
     assert np.array_equal(both[1], both[0][:, ::-1])
     mouth_x, mouth_y = np.round(frame.TEMPLATE[3:].mean(0)).astype(int)
     assert both[0][mouth_y, mouth_x] > 200 and both[0].mean() > 30
+
+
+def test_a_close_up_that_fills_the_photo_is_unmasked_without_assume_crop(unmasker):
+    from unmask import faces
+
+    image = io.decode(EXAMPLES / "astronaut_n95.jpg")
+    x, y, w, h = faces.detect(image)[0].box
+    close_up = np.ascontiguousarray(image[y : y + h, x : x + w])  # MTCNN alone finds nothing in it
+    result = unmasker.unmask(close_up)
+    assert len(result.faces) == 1 and not any("whole image" in note for note in result.notes)
+    assert result.image.shape == close_up.shape and (result.image != close_up).any()

@@ -22,6 +22,9 @@ MIN_FACE_SIZE = 20  # pixels of the detection copy: MTCNN's default, where its p
 # alone, and the two finest pyramid levels (most of the detector's work) are skipped for selfies.
 COARSE_MIN_FACE = 36
 SMALLEST_RELATIVE = 0.25
+# MTCNN misses many faces that fill the photo (tight close-ups): given a grey border of this share
+# of the photo's longer side it finds about a third of those (real_masked/ files 200-399: 19 of 60).
+CLOSE_UP_BORDER = 0.25
 
 
 @dataclass
@@ -235,3 +238,22 @@ def detect(image: np.ndarray, max_faces: int | None = None) -> list[Face]:
         faces.append(Face(box, landmarks, float(row[5])))
     faces.sort(key=lambda f: f.box[2] * f.box[3], reverse=True)
     return faces[:max_faces] if max_faces else faces
+
+
+def detect_close_up(image: np.ndarray, max_faces: int | None = None) -> list[Face]:
+    """``detect``, and when it finds nothing, once more on the photo framed by a grey border.
+
+    The second look costs a detection only on photos where the first found nothing. Boxes and
+    landmarks are in the photo's own coordinates either way; a box is cut to the photo."""
+    found = detect(image, max_faces)
+    if found:
+        return found
+    border = int(round(CLOSE_UP_BORDER * max(image.shape[:2])))
+    framed = cv2.copyMakeBorder(image, border, border, border, border, cv2.BORDER_CONSTANT, value=(128, 128, 128))
+    shifted = []
+    for face in detect(framed, max_faces):
+        x, y, width, height = face.box
+        left, top = max(x - border, 0), max(y - border, 0)
+        right, bottom = min(x - border + width, image.shape[1]), min(y - border + height, image.shape[0])
+        shifted.append(Face((left, top, right - left, bottom - top), face.landmarks - border, face.score))
+    return shifted

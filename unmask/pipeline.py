@@ -85,7 +85,7 @@ class Unmasker:
 
     def pre_process(self, image: np.ndarray, assume_crop: bool = False) -> _Prepared:
         image = np.ascontiguousarray(image[..., :3] if image.ndim == 3 else np.repeat(image[..., None], 3, axis=2), np.uint8)
-        found = face_detection.detect(image)
+        found = face_detection.detect_close_up(image)
         notes = []
         tiny = [face for face in found if face.eye_distance < MIN_EYE_DISTANCE]
         found = [face for face in found if face.eye_distance >= MIN_EYE_DISTANCE]
