@@ -6,7 +6,8 @@ Each tile is one face's lower half at 2.5x: the aligned input, then the inpainte
 bundle (its own masknet and generator; a bundle that holds only one of them borrows the other from
 the shipped weights). Tiles are numbered by the face's place in the range. ``index.csv`` maps those
 numbers to file names, so a count ("mask left on faces 21, 27, 68") can be checked later, or
-against another bundle on the same faces.
+against another bundle on the same faces. Faces are found as training finds them (one look,
+``train.prepare.align_face``), so the numbering does not change when the app's detection does.
 """
 from __future__ import annotations
 
