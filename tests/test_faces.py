@@ -96,3 +96,15 @@ def test_a_face_that_fills_the_photo_is_found_on_a_second_look_with_a_border():
     assert left >= 0 and top >= 0 and left + width <= w and top + height <= h
     # A photo without a face gets no face from the second look either.
     assert faces.detect_close_up(np.full((300, 400, 3), 90, np.uint8)) == []
+
+
+def test_the_second_look_at_a_large_close_up_reports_photo_coordinates():
+    image = io.decode(EXAMPLES / "astronaut_n95.jpg")
+    whole = faces.detect(image)[0]
+    x, y, w, h = whole.box
+    large = cv2.resize(image[y : y + h, x : x + w], None, fx=8, fy=8, interpolation=cv2.INTER_CUBIC)  # past 640 px
+    found = faces.detect_close_up(large)
+    assert len(found) == 1
+    assert np.abs(found[0].landmarks[:2] / 8 - (whole.landmarks[:2] - (x, y))).max() <= 4
+    left, top, width, height = found[0].box
+    assert left >= 0 and top >= 0 and left + width <= large.shape[1] and top + height <= large.shape[0]

@@ -243,17 +243,21 @@ def detect(image: np.ndarray, max_faces: int | None = None) -> list[Face]:
 def detect_close_up(image: np.ndarray, max_faces: int | None = None) -> list[Face]:
     """``detect``, and when it finds nothing, once more on the photo framed by a grey border.
 
-    The second look costs a detection only on photos where the first found nothing. Boxes and
-    landmarks are in the photo's own coordinates either way; a box is cut to the photo."""
+    The second look costs a detection only on photos where the first found nothing, and frames a
+    copy no larger than the detector looks at. Boxes and landmarks are in the photo's own
+    coordinates either way; a box is cut to the photo."""
     found = detect(image, max_faces)
     if found:
         return found
-    border = int(round(CLOSE_UP_BORDER * max(image.shape[:2])))
-    framed = cv2.copyMakeBorder(image, border, border, border, border, cv2.BORDER_CONSTANT, value=(128, 128, 128))
+    h, w = image.shape[:2]
+    scale = min(1.0, DETECT_MAX_SIDE / max(h, w))
+    small = image if scale == 1.0 else cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+    border = int(round(CLOSE_UP_BORDER * max(small.shape[:2])))
+    framed = cv2.copyMakeBorder(small, border, border, border, border, cv2.BORDER_CONSTANT, value=(128, 128, 128))
     shifted = []
     for face in detect(framed, max_faces):
-        x, y, width, height = face.box
-        left, top = max(x - border, 0), max(y - border, 0)
-        right, bottom = min(x - border + width, image.shape[1]), min(y - border + height, image.shape[0])
-        shifted.append(Face((left, top, right - left, bottom - top), face.landmarks - border, face.score))
+        x, y, width, height = ((v - border if i < 2 else v) / scale for i, v in enumerate(face.box))
+        left, top = max(int(round(x)), 0), max(int(round(y)), 0)
+        right, bottom = min(int(round(x + width)), w), min(int(round(y + height)), h)
+        shifted.append(Face((left, top, right - left, bottom - top), (face.landmarks - border) / scale, face.score))
     return shifted
