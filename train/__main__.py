@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     look.add_argument("--files", type=file_range, default=(200, 400),
                       help="START:STOP of the photos sorted by name (default 200:400, the set the last count used)")
     look.add_argument("--bundles", type=Path, nargs="+", default=[Path("unmask/weights")],
-                      help="weight folders to compare (each with masknet.keras and/or inpaint.keras)")
+                      help="weight folders to compare, each holding masknet and inpaint (a copy of unmask/weights trained into)")
     look.add_argument("--out", type=Path, default=Path("build/look"))
 
     pub = commands.add_parser("publish", help="upload the bundled models and a model card to the Hub, tagged")

@@ -152,6 +152,11 @@ def training_curves(name: str, runs: Path, reports: Path) -> list[str]:
     return [f"![{name} training curves]({name}/loss.png)\n"] if (reports / name / "loss.png").exists() else []
 
 
+def photo_pixels_only(outputs: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """Outputs flat grey where the frame holds no photo pixels (border streaks the app never pastes back)."""
+    return np.where(inside[..., None] if outputs.ndim == 4 else inside, outputs, 128).astype(np.uint8)
+
+
 def real_masked_sheet(real_dir: Path, names: list[str], path: Path, count: int = 24,
                       weights_dir: Path = weights.BUNDLED_DIR) -> int:
     """Real masked photos (no ground truth: for looking): aligned input, then each model's output.
@@ -159,24 +164,14 @@ def real_masked_sheet(real_dir: Path, names: list[str], path: Path, count: int =
     Photos are the first ``count`` (sorted by name) in which a face is found. Returns how many.
     In the outputs, frame pixels from outside the photo (replicated border streaks, which the app
     never pastes back) are flat grey."""
-    from train.prepare import align_face, list_images
+    from train.prepare import aligned_faces
 
-    crops, photo = [], []
-    for source in list_images(real_dir):
-        crop, valid, _ = align_face(source)
-        if crop is not None:
-            crops.append(crop.pixels)
-            photo.append(valid)
-        if len(crops) == count:
-            break
-    if not crops:
+    inputs, inside, found = aligned_faces(real_dir, limit=count)
+    if not found:
         return 0
-    inputs, inside = np.stack(crops), np.stack(photo)
-    outputs = [model_outputs(name, inputs, weights_dir) for name in names]
-    outputs = [np.where(inside[..., None] if out.ndim == 4 else inside, out, 128).astype(np.uint8) for out in outputs]
-    columns = [inputs] + outputs
+    columns = [inputs] + [photo_pixels_only(model_outputs(name, inputs, weights_dir), inside) for name in names]
     columns = [np.repeat(c[..., None], 3, axis=-1) if c.ndim == 3 else c for c in columns]
-    rows = [np.concatenate([column[i] for column in columns], axis=1) for i in range(len(crops))]
+    rows = [np.concatenate([column[i] for column in columns], axis=1) for i in range(len(found))]
     half = (len(rows) + 1) // 2  # two columns of rows keep the sheet roughly square
     left, right = rows[:half], rows[half:] + [np.zeros_like(rows[0])] * (half - len(rows[half:]))
     sheet = np.concatenate([np.concatenate(left, axis=0), np.concatenate(right, axis=0)], axis=1)

@@ -76,6 +76,24 @@ def align_face(path: Path) -> tuple[frame.Crop | None, np.ndarray | None, str]:
     return *aligned(image, face), reason
 
 
+def aligned_faces(folder: Path, start: int = 0, stop: int | None = None,
+                  limit: int | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Crops, photo-pixel masks and file names of the faces found in the photos ``start:stop`` of a
+    folder (sorted by name), stopping after ``limit`` faces. For real photos, which have no pairs."""
+    crops, valid, names = [], [], []
+    for source in tqdm(list_images(folder)[start:stop], desc=f"aligning {folder.name}", unit="photo"):
+        crop, inside, _ = align_face(source)
+        if crop is not None:
+            crops.append(crop.pixels)
+            valid.append(inside)
+            names.append(source.name)
+        if len(names) == limit:
+            break
+    if not names:
+        return np.zeros((0, frame.SIZE, frame.SIZE, 3), np.uint8), np.zeros((0, frame.SIZE, frame.SIZE), bool), []
+    return np.stack(crops), np.stack(valid), names
+
+
 def aligned(image: np.ndarray, face: faces.Face) -> tuple[frame.Crop, np.ndarray]:
     """The face's crop in the frame and the mask of its pixels that come from the photo."""
     crop = frame.align(image, face.landmarks)

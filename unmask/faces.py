@@ -215,49 +215,41 @@ def detector() -> Detector:
     return built
 
 
-def detect(image: np.ndarray, max_faces: int | None = None) -> list[Face]:
+def detect(image: np.ndarray, max_faces: int | None = None, border: float = 0.0) -> list[Face]:
     """The faces in an RGB uint8 image, largest first, in the image's own coordinates.
 
-    Faces smaller than ``SMALLEST_RELATIVE`` of the largest one are not searched for."""
+    Faces smaller than ``SMALLEST_RELATIVE`` of the largest one are not searched for. With
+    ``border`` the detection copy is framed by grey of that share of its longer side first (see
+    ``detect_close_up``); boxes are then cut to the image."""
     h, w = image.shape[:2]
-    scale = min(1.0, DETECT_MAX_SIDE / max(h, w))
+    scale = min(1.0, DETECT_MAX_SIDE / ((1 + 2 * border) * max(h, w)))  # the framed copy stays within the limit
     small = image if scale == 1.0 else cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+    pad = int(round(border * max(small.shape[:2])))
+    framed = cv2.copyMakeBorder(small, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(128, 128, 128)) if pad else small
     faces = []
-    for row in detector()(small, SMALLEST_RELATIVE):
+    for row in detector()(framed, SMALLEST_RELATIVE):
         if row[5] < MIN_CONFIDENCE:
             continue
         # Rounded to whole pixels of the detection copy, as the package reports them.
-        landmarks = np.round(np.stack([row[6:11], row[11:16]], axis=1)).astype(np.float32) / scale
+        landmarks = (np.round(np.stack([row[6:11], row[11:16]], axis=1)).astype(np.float32) - pad) / scale
         # MTCNN names the eyes from the subject's view only sometimes: order them by x instead.
         if landmarks[0, 0] > landmarks[1, 0]:
             landmarks[[0, 1]] = landmarks[[1, 0]]
         if landmarks[3, 0] > landmarks[4, 0]:
             landmarks[[3, 4]] = landmarks[[4, 3]]
         x1, y1, x2, y2 = row[1:5]
-        box = tuple(int(round(round(v) / scale)) for v in (x1, y1, x2 - x1, y2 - y1))
+        x, y, width, height = round(x1) - pad, round(y1) - pad, round(x2 - x1), round(y2 - y1)
+        if pad:  # the part of a box in our own border is not the photo's
+            right, bottom = min(x + width, small.shape[1]), min(y + height, small.shape[0])
+            x, y = max(x, 0), max(y, 0)
+            width, height = right - x, bottom - y
+        box = tuple(int(round(v / scale)) for v in (x, y, width, height))
         faces.append(Face(box, landmarks, float(row[5])))
     faces.sort(key=lambda f: f.box[2] * f.box[3], reverse=True)
     return faces[:max_faces] if max_faces else faces
 
 
 def detect_close_up(image: np.ndarray, max_faces: int | None = None) -> list[Face]:
-    """``detect``, and when it finds nothing, once more on the photo framed by a grey border.
-
-    The second look costs a detection only on photos where the first found nothing, and frames a
-    copy no larger than the detector looks at. Boxes and landmarks are in the photo's own
-    coordinates either way; a box is cut to the photo."""
-    found = detect(image, max_faces)
-    if found:
-        return found
-    h, w = image.shape[:2]
-    scale = min(1.0, DETECT_MAX_SIDE / max(h, w))
-    small = image if scale == 1.0 else cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-    border = int(round(CLOSE_UP_BORDER * max(small.shape[:2])))
-    framed = cv2.copyMakeBorder(small, border, border, border, border, cv2.BORDER_CONSTANT, value=(128, 128, 128))
-    shifted = []
-    for face in detect(framed, max_faces):
-        x, y, width, height = ((v - border if i < 2 else v) / scale for i, v in enumerate(face.box))
-        left, top = max(int(round(x)), 0), max(int(round(y)), 0)
-        right, bottom = min(int(round(x + width)), w), min(int(round(y + height)), h)
-        shifted.append(Face((left, top, right - left, bottom - top), (face.landmarks - border) / scale, face.score))
-    return shifted
+    """``detect``, and when it finds nothing, once more with the photo framed by a grey border
+    (``CLOSE_UP_BORDER``). The second look costs a detection only where the first found nothing."""
+    return detect(image, max_faces) or detect(image, max_faces, border=CLOSE_UP_BORDER)
