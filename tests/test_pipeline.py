@@ -80,7 +80,7 @@ def test_the_mask_found_in_a_mirrored_face_is_the_mirrored_mask(unmasker):
     """masknet is asked about each crop and its mirror image, so its answer cannot depend on
     which cheek a print or a fold happens to be on."""
     from unmask import frame
-    from unmask.pipeline import mask_probabilities
+    from unmask.regions import mask_probabilities
 
     image = io.decode(EXAMPLES / "astronaut_scarf.jpg")
     crop = unmasker.pre_process(image).crops[0].pixels

@@ -16,8 +16,8 @@ from tqdm import tqdm
 from train import metrics
 from train.fit import read_history
 from train.prepare import load_split
-from unmask import models, weights
-from unmask.pipeline import find_regions, inpaint_crops, mask_probabilities
+from unmask import models, regions, weights
+from unmask.pipeline import inpaint_crops
 from unmask.sketch import pencil_sketch
 
 AGE_BANDS = [(0, 12, "0-12"), (13, 19, "13-19"), (20, 39, "20-39"), (40, 59, "40-59"), (60, 200, "60+")]
@@ -83,10 +83,10 @@ def score(outputs: np.ndarray, targets: np.ndarray, test: dict[str, np.ndarray],
 
 
 def segmentation_iou(test: dict[str, np.ndarray], weights_dir: Path) -> dict[str, float]:
-    """masknet's intersection over union with the true region (found as the app finds it),
-    overall and per mask kind."""
+    """Intersection over union of the region the app finds (masknet, grown into the mask's
+    colours; ``unmask.regions.find``) with the true region, overall and per mask kind."""
     segmenter = models.FaceModel("masknet", weights_dir / "masknet.keras")
-    found = np.concatenate([find_regions(mask_probabilities(segmenter, test["masked"][i : i + 64]), grow=0)
+    found = np.concatenate([regions.find(segmenter, test["masked"][i : i + 64], grow=0)
                             for i in range(0, len(test["masked"]), 64)])
     truth = test["region"]
     iou = (found & truth).sum(axis=(1, 2)) / np.maximum((found | truth).sum(axis=(1, 2)), 1)

@@ -16,6 +16,7 @@ import numpy as np
 
 from unmask import faces as face_detection
 from unmask import frame, io, models
+from unmask.regions import find as find_mask_regions
 from unmask.sketch import pencil_sketch
 
 MAX_FACES = 20  # more faces than this in one photo: the largest ones are processed
@@ -156,41 +157,10 @@ class Unmasker:
 
 def inpaint_crops(model: models.FaceModel, segmenter: models.FaceModel, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Find the mask in each crop and redraw only that region: (faces, regions) in the frame."""
-    regions = find_regions(mask_probabilities(segmenter, batch))
+    regions = find_mask_regions(segmenter, batch)
     blanked = batch * ~regions[..., None]
     faces = model.predict(np.concatenate([blanked, regions[..., None].astype(np.uint8) * 255], axis=-1))
     return np.where(regions[..., None], faces, batch), regions  # every pixel outside the region stays real
-
-
-def mask_probabilities(segmenter: models.FaceModel, batch: np.ndarray) -> np.ndarray:
-    """(N, 128, 128) uint8: masknet's probability of mask, averaged with what it finds in the
-    mirrored crops (one batch of 2N). Masks are nearly symmetric, masknet's misses are not: on a
-    printed flag it missed the stripes on one cheek but finds them mirrored. The average also
-    scores a little higher on the test split (reports/evaluation.md)."""
-    both = segmenter.predict(np.concatenate([batch, batch[:, :, ::-1]]))[..., 0].astype(np.float32)
-    mirrored = both[len(batch):, :, ::-1]
-    return np.rint((both[: len(batch)] + mirrored) / 2).astype(np.uint8)
-
-
-def find_regions(probabilities: np.ndarray, grow: int = 2) -> np.ndarray:
-    """(N, 128, 128) uint8 mask probabilities -> bool regions, grown by ``grow`` px as in training.
-
-    A mask is one solid piece: on real photos the segmenter can leave holes (busy prints) and
-    specks, so each region is closed, reduced to its large pieces and its holes filled."""
-    close = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
-    kernel = np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)
-    regions = []
-    for probability in probabilities:
-        region = cv2.morphologyEx((probability >= 128).astype(np.uint8), cv2.MORPH_CLOSE, close)
-        count, labels, stats, _ = cv2.connectedComponentsWithStats(region, connectivity=8)
-        if count > 1:
-            areas = stats[1:, cv2.CC_STAT_AREA]
-            region = np.isin(labels, 1 + np.flatnonzero(areas >= 0.1 * areas.max())).astype(np.uint8)
-        outside = np.pad(1 - region, 1, constant_values=1)
-        cv2.floodFill(outside, None, (0, 0), 2)  # whatever the border cannot reach is a hole
-        region = (outside[1:-1, 1:-1] != 2).astype(np.uint8)
-        regions.append(cv2.dilate(region, kernel) > 0 if grow else region > 0)
-    return np.stack(regions)
 
 
 def whole_image_face(image: np.ndarray) -> face_detection.Face:
