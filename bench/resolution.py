@@ -82,7 +82,7 @@ def what_128_loses(cache: Path, faces_dir: Path) -> dict[str, dict[str, float]]:
     keep = np.array(keep)
     region = np.stack([cv2.resize(r.astype(np.uint8), (LARGE, LARGE), interpolation=cv2.INTER_NEAREST) > 0
                        for r in test["region"][keep]]) & np.stack(valid)
-    shipped = model_outputs("inpaint", test["masked"][keep], Path("unmask/weights"))
+    shipped = model_outputs("inpaint", test["masked"][keep], Path("unmask/weights"), test["valid"][keep])
     candidates = {"perfect 128 model, scaled up": up(test["target"][keep], LARGE), "inpaint (shipped), scaled up": up(shipped, LARGE)}
     results = {}
     for name, outputs in candidates.items():

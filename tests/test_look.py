@@ -21,7 +21,7 @@ def test_look_writes_numbered_lower_face_sheets_and_their_index(tmp_path):
     (real_dir / "broken.jpg").write_bytes(b"not an image")  # skipped like a photo without a face
 
     main(["look", "--data", str(tmp_path / "data"), "--files", "0:5", "--bundles", "unmask/weights", "unmask/weights",
-          "--out", str(tmp_path / "look")])
+          "--out", str(tmp_path / "look"), "--masknet-alone"])
 
     with (tmp_path / "look" / "index.csv").open() as f:
         rows = list(csv.DictReader(f))
@@ -32,7 +32,8 @@ def test_look_writes_numbered_lower_face_sheets_and_their_index(tmp_path):
     sheet = cv2.imread(str(sheets[0]))
     rows_of_tiles = -(-len(rows) // TILES_PER_ROW)
     height, width = (round(s.stop - s.start) * ZOOM for s in LOWER_FACE)
-    assert sheet.shape[:2] == (rows_of_tiles * height, TILES_PER_ROW * 3 * width)  # input + two bundles per tile
+    # Per tile: the input, then each bundle with masknet's region alone and grown by colour.
+    assert sheet.shape[:2] == (rows_of_tiles * height, TILES_PER_ROW * 5 * width)
 
 
 def test_file_ranges_are_start_before_stop():

@@ -55,3 +55,24 @@ def test_found_regions_contain_what_masknet_alone_finds(unmasker):
     masknet_only = regions.clean(regions.mask_probabilities(unmasker.segmenter, crops))
     found = regions.find(unmasker.segmenter, crops)
     assert found.shape == masknet_only.shape and found[masknet_only].all()
+
+
+def test_a_mask_running_off_the_photo_is_followed_into_the_border_streaks():
+    """Below row 100 the frame is the photo's last row replicated (a tight crop): the mask's
+    streaks there are mask, its neighbours' are not, and GrabCut may only use them as such when
+    told which pixels are the photo's."""
+    crop, _ = blue_mask_on_skin()
+    crop[100:] = crop[99]  # the photo ends at row 99, mid-mask
+    photo = np.zeros(crop.shape[:2], bool)
+    photo[:100] = True
+    region = np.zeros_like(photo)
+    region[65:90, 30:98] = True
+    probability = region.astype(np.uint8) * 255
+    streaks = np.zeros_like(photo)
+    streaks[100:, 22:106] = True
+
+    followed = regions.grow_by_colour(crop, probability, region, photo)
+    assert followed[streaks].mean() > 0.95
+    assert not followed[100:, :20].any() and not followed[100:, 108:].any()  # the skin's streaks stay out
+    unknown = regions.grow_by_colour(crop, probability, region)  # every pixel taken for the photo's
+    assert not unknown[90 + regions.COLOUR_BAND + 1 :].any()

@@ -84,6 +84,8 @@ def main(argv: list[str] | None = None) -> None:
     look.add_argument("--bundles", type=Path, nargs="+", default=[Path("unmask/weights")],
                       help="weight folders to compare, each holding masknet and inpaint (a copy of unmask/weights trained into)")
     look.add_argument("--out", type=Path, default=Path("build/look"))
+    look.add_argument("--masknet-alone", action="store_true",
+                      help="also show each bundle's result with masknet's region alone, before it is grown into the mask's colours")
 
     pub = commands.add_parser("publish", help="upload the bundled models and a model card to the Hub, tagged")
     pub.add_argument("--repo-id", required=True, help="OWNER/NAME on the Hugging Face Hub")
@@ -127,7 +129,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "look":
         from train.look import look
 
-        look(args.data / "real_masked", *args.files, args.bundles, args.out)
+        look(args.data / "real_masked", *args.files, args.bundles, args.out, args.masknet_alone)
     elif args.command == "publish":
         from train.publish import publish
 

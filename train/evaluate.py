@@ -38,14 +38,17 @@ def navier_stokes(masked: np.ndarray, region: np.ndarray) -> np.ndarray:
     return cv2.inpaint(masked, region.astype(np.uint8) * 255, 3, cv2.INPAINT_NS)
 
 
-def model_outputs(name: str, masked: np.ndarray, weights_dir: Path) -> np.ndarray:
+def model_outputs(name: str, masked: np.ndarray, weights_dir: Path, photo: np.ndarray | None = None,
+                  by_colour: bool = True) -> np.ndarray:
     """A model's completion of uint8 crops, as the app runs it: (N, 128, 128, 3) or (N, 128, 128).
 
-    Mask-aware models get their region from masknet, never from the ground truth."""
+    Mask-aware models find their region themselves, never from the ground truth: masknet's,
+    grown into the mask's colours unless ``by_colour`` is False (``photo``: the crops' photo
+    pixels, as ``unmask.regions.find`` takes them)."""
     model = models.FaceModel(name, weights_dir / f"{name}.keras")
     if model.info.kind == "inpaint":
         segmenter = models.FaceModel("masknet", weights_dir / "masknet.keras")
-        return np.concatenate([inpaint_crops(model, segmenter, masked[i : i + 64])[0] for i in range(0, len(masked), 64)])
+        return np.concatenate([inpaint_crops(model, segmenter, masked[i : i + 64], None if photo is None else photo[i : i + 64], by_colour)[0] for i in range(0, len(masked), 64)])
     out = np.concatenate([model.predict(masked[i : i + 64]) for i in range(0, len(masked), 64)])
     return out[..., 0] if out.shape[-1] == 1 else out
 
@@ -54,7 +57,7 @@ def outputs_for(method: str, test: dict[str, np.ndarray], target_kind: str, weig
     """Every test image as ``method`` completes it, in the target's form (RGB or grey sketch)."""
     masked, region = test["masked"], test["region"]
     if method in models.MODELS:
-        out = model_outputs(method, masked, weights_dir)
+        out = model_outputs(method, masked, weights_dir, test["valid"])
         return np.stack([pencil_sketch(c) for c in out]) if target_kind == "sketch" and out.ndim == 4 else out
     if method == "masked input":
         completed = masked
@@ -82,11 +85,12 @@ def score(outputs: np.ndarray, targets: np.ndarray, test: dict[str, np.ndarray],
     return rows
 
 
-def segmentation_iou(test: dict[str, np.ndarray], weights_dir: Path) -> dict[str, float]:
-    """Intersection over union of the region the app finds (masknet, grown into the mask's
-    colours; ``unmask.regions.find``) with the true region, overall and per mask kind."""
+def segmentation_iou(test: dict[str, np.ndarray], weights_dir: Path, by_colour: bool = True) -> dict[str, float]:
+    """Intersection over union of the region the app finds (``unmask.regions.find``: masknet's,
+    grown into the mask's colours unless ``by_colour`` is False) with the true region, overall and
+    per mask kind."""
     segmenter = models.FaceModel("masknet", weights_dir / "masknet.keras")
-    found = np.concatenate([regions.find(segmenter, test["masked"][i : i + 64], grow=0)
+    found = np.concatenate([regions.find(segmenter, test["masked"][i : i + 64], test["valid"][i : i + 64], grow=0, by_colour=by_colour)
                             for i in range(0, len(test["masked"]), 64)])
     truth = test["region"]
     iou = (found & truth).sum(axis=(1, 2)) / np.maximum((found | truth).sum(axis=(1, 2)), 1)
@@ -169,7 +173,7 @@ def real_masked_sheet(real_dir: Path, names: list[str], path: Path, count: int =
     inputs, inside, found = aligned_faces(real_dir, limit=count)
     if not found:
         return 0
-    columns = [inputs] + [photo_pixels_only(model_outputs(name, inputs, weights_dir), inside) for name in names]
+    columns = [inputs] + [photo_pixels_only(model_outputs(name, inputs, weights_dir, inside), inside) for name in names]
     columns = [np.repeat(c[..., None], 3, axis=-1) if c.ndim == 3 else c for c in columns]
     rows = [np.concatenate([column[i] for column in columns], axis=1) for i in range(len(found))]
     half = (len(rows) + 1) // 2  # two columns of rows keep the sheet roughly square
@@ -197,9 +201,12 @@ def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bo
     summary, spot_checks = {}, {}
     if "inpaint" in model_names:
         iou = segmentation_iou(test, weights_dir)
-        summary["masknet"] = {"iou": iou["all"]}
-        sections.append("## Finding the mask (masknet)\n\nIntersection over union with the true region: "
-                        + ", ".join(f"{kind} {value:.3f}" for kind, value in iou.items()) + "\n")
+        alone = segmentation_iou(test, weights_dir, by_colour=False)
+        summary["masknet"] = {"iou": iou["all"], "iou_masknet_alone": alone["all"]}
+        sections.append("## Finding the mask (masknet)\n\nIntersection over union with the true region, of the region the "
+                        "app uses (masknet's, grown into the mask's own colours by GrabCut: unmask/regions.py): "
+                        + ", ".join(f"{kind} {value:.3f}" for kind, value in iou.items())
+                        + "\n\nmasknet alone: " + ", ".join(f"{kind} {value:.3f}" for kind, value in alone.items()) + "\n")
         sections += training_curves("masknet", runs, reports)
     show = np.arange(min(8, len(test["source"])))
     colour = [n for n in model_names if models.MODELS[n].output == "rgb"]

@@ -4,9 +4,10 @@
 
 Each tile is one face's lower half at 2.5x: the aligned input, then what ``inpaint`` makes of it
 with each weight folder (its own masknet and generator: copy unmask/weights, then train into the
-copy). Tiles are numbered by the face's place in the range. ``index.csv`` maps those numbers to
-file names, so a count ("mask left on faces 21, 27, 68") can be checked later, or against another
-folder on the same faces. Faces are found as training finds them (one look,
+copy); ``--masknet-alone`` puts each folder's result with masknet's region alone (not grown
+into the mask's colours) before it. Tiles are numbered by the face's place in the range.
+``index.csv`` maps those numbers to file names, so a count ("mask left on faces 21, 27, 68") can
+be checked later, or against another folder on the same faces. Faces are found as training finds them (one look,
 ``train.prepare.align_face``), so the numbering does not change when the app's detection does.
 """
 from __future__ import annotations
@@ -46,16 +47,19 @@ def sheets(columns: list[np.ndarray], out: Path) -> list[Path]:
     return paths
 
 
-def look(real_dir: Path, start: int, stop: int, bundles: list[Path], out: Path) -> list[Path]:
+def look(real_dir: Path, start: int, stop: int, bundles: list[Path], out: Path, masknet_alone: bool = False) -> list[Path]:
+    """``masknet_alone``: before each bundle's result, its result with masknet's region alone (not
+    grown into the mask's colours), to see what the growing changes."""
     crops, valid, names = aligned_faces(real_dir, start, stop)
     if not names:
         print(f"no face found in files {start}:{stop} of {real_dir}")
         return []
-    columns = [crops] + [photo_pixels_only(model_outputs("inpaint", crops, bundle), valid) for bundle in bundles]
+    runs = [(bundle, by_colour) for bundle in bundles for by_colour in ([False, True] if masknet_alone else [True])]
+    columns = [crops] + [photo_pixels_only(model_outputs("inpaint", crops, bundle, valid, by_colour), valid) for bundle, by_colour in runs]
     out.mkdir(parents=True, exist_ok=True)
     with (out / "index.csv").open("w", newline="") as f:
         csv.writer(f).writerows([("face", "file")] + list(enumerate(names)))
     paths = sheets(columns, out)
     print(f"{len(names)} faces in files {start}:{stop} of {real_dir}; columns: input, "
-          + ", ".join(str(b) for b in bundles) + f"; {len(paths)} sheets in {out}")
+          + ", ".join(f"{b}{'' if by_colour else ' (masknet alone)'}" for b, by_colour in runs) + f"; {len(paths)} sheets in {out}")
     return paths

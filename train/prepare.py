@@ -67,13 +67,10 @@ def find_face(path: Path) -> tuple[np.ndarray | None, faces.Face | None, str]:
     return image, max(found, key=lambda f: f.score), "ok"
 
 
-def align_face(path: Path) -> tuple[frame.Crop | None, np.ndarray | None, str]:
-    """The aligned crop of the most confident face in a photo, the mask of its real (not
-    border-replicated) pixels, or None, None and the reason."""
+def align_face(path: Path) -> tuple[frame.Crop | None, str]:
+    """The aligned crop of the most confident face in a photo, or None, and the reason."""
     image, face, reason = find_face(path)
-    if face is None:
-        return None, None, reason
-    return *aligned(image, face), reason
+    return (None if face is None else frame.align(image, face.landmarks)), reason
 
 
 def aligned_faces(folder: Path, start: int = 0, stop: int | None = None,
@@ -82,22 +79,16 @@ def aligned_faces(folder: Path, start: int = 0, stop: int | None = None,
     folder (sorted by name), stopping after ``limit`` faces. For real photos, which have no pairs."""
     crops, valid, names = [], [], []
     for source in tqdm(list_images(folder)[start:stop], desc=f"aligning {folder.name}", unit="photo"):
-        crop, inside, _ = align_face(source)
+        crop, _ = align_face(source)
         if crop is not None:
             crops.append(crop.pixels)
-            valid.append(inside)
+            valid.append(crop.photo)
             names.append(source.name)
         if len(names) == limit:
             break
     if not names:
         return np.zeros((0, frame.SIZE, frame.SIZE, 3), np.uint8), np.zeros((0, frame.SIZE, frame.SIZE), bool), []
     return np.stack(crops), np.stack(valid), names
-
-
-def aligned(image: np.ndarray, face: faces.Face) -> tuple[frame.Crop, np.ndarray]:
-    """The face's crop in the frame and the mask of its pixels that come from the photo."""
-    crop = frame.align(image, face.landmarks)
-    return crop, frame.valid_mask(image.shape, crop.matrix)
 
 
 def kinds_for(masks_per_face: int | str, rng: np.random.Generator) -> list[str]:
@@ -115,7 +106,7 @@ def pairs_for_face(path: Path, masks_per_face: int | str, seed: int) -> tuple[li
     image, face, reason = find_face(path)
     if face is None:
         return [], reason
-    crop, valid = aligned(image, face)
+    crop = frame.align(image, face.landmarks)
     rng = np.random.default_rng(face_seed(path, seed))
     sketch = pencil_sketch(crop.pixels)
     pairs = []
@@ -125,7 +116,7 @@ def pairs_for_face(path: Path, masks_per_face: int | str, seed: int) -> tuple[li
         masked_photo, region_photo = masks.draw_mask(image, face.landmarks, kind, rng)
         masked = frame.warp(masked_photo, crop.matrix)
         region = frame.warp(region_photo.astype(np.uint8) * 255, crop.matrix) >= 128
-        pairs.append({"masked": masked, "target": crop.pixels, "sketch": sketch, "region": region, "valid": valid,
+        pairs.append({"masked": masked, "target": crop.pixels, "sketch": sketch, "region": region, "valid": crop.photo,
                       "landmarks": crop.landmarks, "kind": kind, "age": age_of(path), "source": path.name})
     return pairs, reason
 

@@ -31,6 +31,7 @@ class Crop:
     pixels: np.ndarray  # (SIZE, SIZE, 3) uint8
     matrix: np.ndarray  # (2, 3) float64, image -> frame
     landmarks: np.ndarray  # (5, 2) float32, in frame coordinates
+    photo: np.ndarray  # (SIZE, SIZE) bool: pixels from the photo, not from its replicated border
 
 
 def similarity_transform(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
@@ -69,7 +70,7 @@ def scale_of(matrix: np.ndarray) -> float:
 def align(image: np.ndarray, landmarks: np.ndarray) -> Crop:
     """Resample the face with these five landmarks (image coordinates) into the frame."""
     matrix = similarity_transform(landmarks, TEMPLATE)
-    return Crop(warp(image, matrix), matrix, transform_points(matrix, landmarks))
+    return Crop(warp(image, matrix), matrix, transform_points(matrix, landmarks), valid_mask(image.shape, matrix))
 
 
 def warp(image: np.ndarray, matrix: np.ndarray, size: int = SIZE) -> np.ndarray:

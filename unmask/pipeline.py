@@ -112,7 +112,7 @@ class Unmasker:
         batch = np.stack([crop.pixels for crop in crops])
         regions = None
         if self.segmenter is not None:
-            faces, regions = inpaint_crops(self.model, self.segmenter, batch)
+            faces, regions = inpaint_crops(self.model, self.segmenter, batch, np.stack([crop.photo for crop in crops]))
             alphas = np.stack([cv2.GaussianBlur(r.astype(np.float32), (0, 0), 1.5) for r in regions])
             alphas = np.maximum(alphas, regions)  # fully opaque inside, soft just outside
         else:
@@ -155,9 +155,11 @@ class Unmasker:
         return result
 
 
-def inpaint_crops(model: models.FaceModel, segmenter: models.FaceModel, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Find the mask in each crop and redraw only that region: (faces, regions) in the frame."""
-    regions = find_mask_regions(segmenter, batch)
+def inpaint_crops(model: models.FaceModel, segmenter: models.FaceModel, batch: np.ndarray,
+                  photo: np.ndarray | None = None, by_colour: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Find the mask in each crop and redraw only that region: (faces, regions) in the frame.
+    ``photo`` and ``by_colour``: as for ``unmask.regions.find``."""
+    regions = find_mask_regions(segmenter, batch, photo, by_colour=by_colour)
     blanked = batch * ~regions[..., None]
     faces = model.predict(np.concatenate([blanked, regions[..., None].astype(np.uint8) * 255], axis=-1))
     return np.where(regions[..., None], faces, batch), regions  # every pixel outside the region stays real

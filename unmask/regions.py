@@ -5,7 +5,10 @@ renderer; on real photos it finds the body of the mask but can stop short of par
 never drew (a print running down the neck, a binding round the edge, the side of a mask on a
 turned head). Those parts share the colours of the part it found, so GrabCut, seeded with
 masknet's region as the mask and the face around it as not-mask, grows the region into them. It
-only ever adds pixels, only within ``COLOUR_BAND`` px of masknet's region and never above the eyes.
+only ever adds pixels, never above the eyes, and only within ``COLOUR_BAND`` px of masknet's
+region or in the border streaks of a tight crop: those copy the photo's edge, so a mask running
+off the photo runs on through them, and counting them as surely not mask would teach GrabCut
+that the mask's colours are the background's.
 """
 from __future__ import annotations
 
@@ -21,11 +24,17 @@ GRABCUT_ROUNDS = 2  # a third round changes 3 px per face on average (real_maske
 SURE_MASK_PROBABILITY = 230  # of 255: pixels this sure (away from the edge) are never questioned
 
 
-def find(segmenter: FaceModel, crops: np.ndarray, grow: int = GROW) -> np.ndarray:
-    """(N, 128, 128) bool regions of the uint8 RGB ``crops``: masknet's, grown into the mask's colours."""
+def find(segmenter: FaceModel, crops: np.ndarray, photo: np.ndarray | None = None, grow: int = GROW,
+         by_colour: bool = True) -> np.ndarray:
+    """(N, 128, 128) bool regions of the uint8 RGB ``crops``: masknet's, grown into the mask's
+    colours (``by_colour=False``: masknet's alone, for comparison). ``photo``: (N, 128, 128) bool,
+    the pixels that come from the photo (``frame.Crop.photo``); None when all of them do."""
     probabilities = mask_probabilities(segmenter, crops)
     found = clean(probabilities, grow=0)
-    grown = np.stack([grow_by_colour(crop, p, region) for crop, p, region in zip(crops, probabilities, found)])
+    if not by_colour:
+        return clean(found.astype(np.uint8) * 255, grow=grow)
+    photo = np.ones(found.shape, bool) if photo is None else photo
+    grown = np.stack([grow_by_colour(*face) for face in zip(crops, probabilities, found, photo)])
     return clean(grown.astype(np.uint8) * 255, grow=grow)
 
 
@@ -60,18 +69,22 @@ def clean(probabilities: np.ndarray, grow: int = GROW) -> np.ndarray:
     return np.stack(regions)
 
 
-def grow_by_colour(crop: np.ndarray, probability: np.ndarray, region: np.ndarray, band: int = COLOUR_BAND) -> np.ndarray:
+def grow_by_colour(crop: np.ndarray, probability: np.ndarray, region: np.ndarray, photo: np.ndarray | None = None,
+                   band: int = COLOUR_BAND) -> np.ndarray:
     """``region`` plus the pixels near it that GrabCut finds to have the mask's colours, not the face's.
 
-    Labels: masknet's sure core is mask, the rest of its region probably mask, a ``band`` px ring
-    around it (below the eyes) probably not, everything else surely not. GrabCut then fits a
-    colour model to each side and settles the "probably" pixels. OpenCV seeds GrabCut's k-means
-    from its global random generator, so it is reset first: the same crop always gives the same region."""
+    Labels: masknet's sure core is mask, the rest of its region probably mask; a ``band`` px ring
+    around it and the border streaks (``photo`` False), below the eyes, probably not; everything
+    else surely not. GrabCut then fits a colour model to each side and settles the "probably"
+    pixels. OpenCV seeds GrabCut's k-means from its global random generator, so it is reset
+    first: the same crop always gives the same region."""
     if region.sum() < 50:  # nothing (or a speck) to learn the mask's colours from
         return region
     inside = region.astype(np.uint8)
     ring = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * band + 1, 2 * band + 1))
     near = cv2.dilate(inside, ring) > 0
+    if photo is not None:
+        near |= ~photo
     near[: frame.EYE_CLEARANCE_ROW] = False
     labels = np.full(region.shape, cv2.GC_BGD, np.uint8)
     labels[near] = cv2.GC_PR_BGD
