@@ -9,7 +9,8 @@ times; the table gives the median, the spread (25th-75th percentile) and its sha
 request. The whole request is compared with the colour network's bare forward pass (one crop),
 and with the bare forward passes of every network the request runs (masknet on the crop and
 its mirror image, the colour network, the sketch network); the colour network's FLOP rate is set
-against the CPU's float32 peak. GrabCut, which grows masknet's region, is timed on its own too.
+against the CPU's float32 peak. Finding the mask and inpainting one crop is timed with masknet's
+region alone and grown by colour (``unmask.regions``), and GrabCut, which grows it, on its own.
 """
 from __future__ import annotations
 
@@ -107,7 +108,7 @@ def main() -> None:
 
     import app
     from unmask import faces, frame, io, regions
-    from unmask.pipeline import Unmasker
+    from unmask.pipeline import Unmasker, inpaint_crops
 
     starts = [cold_start() for _ in range(args.cold_starts)]
     photo = Image.open(EXAMPLE).convert("RGB").resize((1024, 1024))
@@ -146,12 +147,16 @@ def main() -> None:
                 (unmasker.model, network_input), (unmasker.sketch_model, one_crop)]
     networks = [(m, x) for m, x in networks if m is not None]
     all_forward_ms = timed(lambda: [m.predict(x) for m, x in networks], args.repeats)
-    grabcut_ms = None
-    if unmasker.segmenter is not None:  # the one step of the models stage that is not a network
+    region_rows = {}
+    if unmasker.segmenter is not None:  # finding the mask: what growing masknet's region by colour adds
         probability = regions.mask_probabilities(unmasker.segmenter, one_crop)[0]
         masknet_region = regions.clean(probability[None], grow=0)[0]
         photo = prepared.crops[0].photo
-        grabcut_ms = timed(lambda: regions.grow_by_colour(one_crop[0], probability, masknet_region, photo), args.repeats)
+        for by_colour, name in ((False, "masknet's region alone"), (True, "region grown by colour, as the request runs it")):
+            region_rows[f"(in models) find the mask + inpaint, 1 crop, {name}"] = timed(
+                lambda: inpaint_crops(unmasker.model, unmasker.segmenter, one_crop, photo[None], by_colour), args.repeats)
+        region_rows["(in models) of which GrabCut, growing the region"] = timed(
+            lambda: regions.grow_by_colour(one_crop[0], probability, masknet_region, photo), args.repeats)
     flops = model_flops(unmasker.model.model)
     peak, peak_text = cpu_peak_gflops()
     stage_sum = sum(median for median, _, _ in rows.values())
@@ -166,9 +171,8 @@ def main() -> None:
           f"{forward_ms[1]:.1f}-{forward_ms[2]:.1f} | |")
     print(f"| bare forward passes of every network the request runs ({' + '.join(f'{m.info.name} x{len(x)}' for m, x in networks)} crops) | "
           f"{all_forward_ms[0]:.1f} | {all_forward_ms[1]:.1f}-{all_forward_ms[2]:.1f} | |")
-    if grabcut_ms:
-        print(f"| (in models) growing the region into the mask's colours (GrabCut), 1 crop | {grabcut_ms[0]:.1f} | "
-              f"{grabcut_ms[1]:.1f}-{grabcut_ms[2]:.1f} | |")
+    for name, (median, low, high) in region_rows.items():
+        print(f"| {name} | {median:.1f} | {low:.1f}-{high:.1f} | |")
     print(f"| (not in the request) one image as WebP, Gradio's default | {webp_ms[0]:.1f} | {webp_ms[1]:.1f}-{webp_ms[2]:.1f} | |")
     print(f"| (not in the request) PNG as the CLI writes it | {png_ms[0]:.1f} | {png_ms[1]:.1f}-{png_ms[2]:.1f} | |")
     print(f"\nwhole request / bare forward pass of {unmasker.model.info.name}: {whole_ms[0] / forward_ms[0]:.1f}x; "
