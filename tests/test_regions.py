@@ -28,7 +28,19 @@ def test_the_region_grows_into_the_rest_of_the_mask_and_not_onto_skin():
     assert missed_after < 0.05 * missed_before
     # Nothing but mask was added: no skin beside it, none below it.
     assert (grown & ~mask).sum() < 0.02 * grown.sum()
-    assert not grown[104 + regions.COLOUR_BAND :].any()
+    assert not grown[104 + regions.COLOUR_BAND + regions.REACH_BELOW :].any()
+
+
+def test_below_the_region_it_reaches_further_down_a_hanging_mask():
+    crop, _ = blue_mask_on_skin()
+    crop[112:, 22:106] = crop[100:101, 22:106]  # the mask hangs on to the bottom of the frame
+    region = np.zeros(crop.shape[:2], bool)
+    region[65:80, 30:98] = True
+    grown = regions.grow_by_colour(crop, region.astype(np.uint8) * 255, region)
+    lowest = 79 + regions.COLOUR_BAND + regions.REACH_BELOW
+    assert grown[80 : lowest - 2, 30:98].all()  # down past the ring, as far as it reaches (its corners round)
+    assert not grown[lowest + 1 :].any()
+    assert not grown[:, :20].any() and not grown[:, 108:].any()  # sideways only the band, and only mask
 
 
 def test_the_region_never_grows_over_the_eyes():
@@ -66,7 +78,7 @@ def test_a_mask_running_off_the_photo_is_followed_into_the_border_streaks():
     photo = np.zeros(crop.shape[:2], bool)
     photo[:100] = True
     region = np.zeros_like(photo)
-    region[65:90, 30:98] = True
+    region[65:70, 30:98] = True
     probability = region.astype(np.uint8) * 255
     streaks = np.zeros_like(photo)
     streaks[100:, 22:106] = True
@@ -75,4 +87,4 @@ def test_a_mask_running_off_the_photo_is_followed_into_the_border_streaks():
     assert followed[streaks].mean() > 0.95
     assert not followed[100:, :20].any() and not followed[100:, 108:].any()  # the skin's streaks stay out
     unknown = regions.grow_by_colour(crop, probability, region)  # every pixel taken for the photo's
-    assert not unknown[90 + regions.COLOUR_BAND + 1 :].any()
+    assert not unknown[70 + regions.COLOUR_BAND + regions.REACH_BELOW + 1 :].any()

@@ -6,7 +6,8 @@ never drew (a print running down the neck, a binding round the edge, the side of
 turned head). Those parts share the colours of the part it found, so GrabCut, seeded with
 masknet's region as the mask and the face around it as not-mask, grows the region into them. It
 only ever adds pixels, never above the eyes, and only within ``COLOUR_BAND`` px of masknet's
-region or in the border streaks of a tight crop: those copy the photo's edge, so a mask running
+region (``REACH_BELOW`` px more downwards, where masks and scarves hang on past the chin) or in
+the border streaks of a tight crop: those copy the photo's edge, so a mask running
 off the photo runs on through them, and counting them as surely not mask would teach GrabCut
 that the mask's colours are the background's.
 """
@@ -20,6 +21,7 @@ from unmask.models import FaceModel
 
 GROW = 2  # px every region is grown by, as in training, so the mask's anti-aliased edge is redrawn too
 COLOUR_BAND = 10  # px beyond masknet's region that GrabCut may add
+REACH_BELOW = 20  # px further that it may add below the region
 GRABCUT_ROUNDS = 2  # a third round changes 3 px per face on average (real_masked files 200-399)
 SURE_MASK_PROBABILITY = 230  # of 255: pixels this sure (away from the edge) are never questioned
 
@@ -74,15 +76,16 @@ def grow_by_colour(crop: np.ndarray, probability: np.ndarray, region: np.ndarray
     """``region`` plus the pixels near it that GrabCut finds to have the mask's colours, not the face's.
 
     Labels: masknet's sure core is mask, the rest of its region probably mask; a ``band`` px ring
-    around it and the border streaks (``photo`` False), below the eyes, probably not; everything
-    else surely not. GrabCut then fits a colour model to each side and settles the "probably"
+    around it (``REACH_BELOW`` px deeper below it) and the border streaks (``photo`` False), below
+    the eyes, probably not; everything else surely not. GrabCut then fits a colour model to each side and settles the "probably"
     pixels. OpenCV seeds GrabCut's k-means from its global random generator, so it is reset
     first: the same crop always gives the same region."""
     if region.sum() < 50:  # nothing (or a speck) to learn the mask's colours from
         return region
     inside = region.astype(np.uint8)
     ring = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * band + 1, 2 * band + 1))
-    near = cv2.dilate(inside, ring) > 0
+    downwards = np.ones((REACH_BELOW + 1, 1), np.uint8)  # anchored at its bottom: it reaches down
+    near = cv2.dilate(cv2.dilate(inside, ring), downwards, anchor=(0, REACH_BELOW)) > 0
     if photo is not None:
         near |= ~photo
     near[: frame.EYE_CLEARANCE_ROW] = False
