@@ -3,8 +3,9 @@
 Shaped like GFPGAN's restorer: ``pre_process`` finds and aligns faces, ``process`` runs the
 models on all faces of a photo as one batch, ``post_process`` pastes each result back into the
 full-resolution photo with a feathered edge. Mask-aware models (``inpaint``) first find the mask
-with ``masknet`` and replace only that region; whole-face models (the seed's) are pasted over
-the lower face only. Either way eyes, hair and background keep their original pixels. No Gradio.
+(``unmask.regions``: masknet, grown into the mask's colours) and replace only that region;
+whole-face models (the seed's) are pasted over the lower face only. Either way eyes, hair and
+background keep their original pixels. No Gradio.
 """
 from __future__ import annotations
 
