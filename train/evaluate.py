@@ -48,7 +48,9 @@ def model_outputs(name: str, masked: np.ndarray, weights_dir: Path, photo: np.nd
     model = models.FaceModel(name, weights_dir / f"{name}.keras")
     if model.info.kind == "inpaint":
         segmenter = models.FaceModel("masknet", weights_dir / "masknet.keras")
-        return np.concatenate([inpaint_crops(model, segmenter, masked[i : i + 64], None if photo is None else photo[i : i + 64], by_colour)[0] for i in range(0, len(masked), 64)])
+        photo = np.ones(masked.shape[:3], bool) if photo is None else photo
+        return np.concatenate([inpaint_crops(model, segmenter, masked[i : i + 64], photo[i : i + 64], by_colour)[0]
+                               for i in range(0, len(masked), 64)])
     out = np.concatenate([model.predict(masked[i : i + 64]) for i in range(0, len(masked), 64)])
     return out[..., 0] if out.shape[-1] == 1 else out
 

@@ -7,8 +7,9 @@ with each weight folder (its own masknet and generator: copy unmask/weights, the
 copy); ``--masknet-alone`` puts each folder's result with masknet's region alone (not grown
 into the mask's colours) before it. Tiles are numbered by the face's place in the range.
 ``index.csv`` maps those numbers to file names, so a count ("mask left on faces 21, 27, 68") can
-be checked later, or against another folder on the same faces. Faces are found as training finds them (one look,
-``train.prepare.align_face``), so the numbering does not change when the app's detection does.
+be checked later, or against another folder on the same faces. Faces are found as training finds
+them (one look, ``train.prepare.align_face``), so the numbering does not change when the app's
+detection does.
 """
 from __future__ import annotations
 
@@ -55,7 +56,8 @@ def look(real_dir: Path, start: int, stop: int, bundles: list[Path], out: Path, 
         print(f"no face found in files {start}:{stop} of {real_dir}")
         return []
     runs = [(bundle, by_colour) for bundle in bundles for by_colour in ([False, True] if masknet_alone else [True])]
-    columns = [crops] + [photo_pixels_only(model_outputs("inpaint", crops, bundle, valid, by_colour), valid) for bundle, by_colour in runs]
+    columns = [crops] + [photo_pixels_only(model_outputs("inpaint", crops, bundle, valid, by_colour), valid)
+                         for bundle, by_colour in runs]
     out.mkdir(parents=True, exist_ok=True)
     with (out / "index.csv").open("w", newline="") as f:
         csv.writer(f).writerows([("face", "file")] + list(enumerate(names)))

@@ -7,9 +7,9 @@ turned head). Those parts share the colours of the part it found, so GrabCut, se
 masknet's region as the mask and the face around it as not-mask, grows the region into them. It
 only ever adds pixels, never above the eyes, and only within ``COLOUR_BAND`` px of masknet's
 region (``REACH_BELOW`` px more downwards, where masks and scarves hang on past the chin) or in
-the border streaks of a tight crop: those copy the photo's edge, so a mask running
-off the photo runs on through them, and counting them as surely not mask would teach GrabCut
-that the mask's colours are the background's.
+the border streaks of a tight crop: those copy the photo's edge, so a mask running off the photo
+runs on through them, and counting them as surely not mask would teach GrabCut that the mask's
+colours are the background's.
 """
 from __future__ import annotations
 
@@ -32,9 +32,9 @@ def find(segmenter: FaceModel, crops: np.ndarray, photo: np.ndarray | None = Non
     colours (``by_colour=False``: masknet's alone, for comparison). ``photo``: (N, 128, 128) bool,
     the pixels that come from the photo (``frame.Crop.photo``); None when all of them do."""
     probabilities = mask_probabilities(segmenter, crops)
-    found = clean(probabilities, grow=0)
     if not by_colour:
-        return clean(found.astype(np.uint8) * 255, grow=grow)
+        return clean(probabilities, grow=grow)
+    found = clean(probabilities, grow=0)
     photo = np.ones(found.shape, bool) if photo is None else photo
     grown = np.stack([grow_by_colour(*face) for face in zip(crops, probabilities, found, photo)])
     return clean(grown.astype(np.uint8) * 255, grow=grow)
@@ -77,9 +77,9 @@ def grow_by_colour(crop: np.ndarray, probability: np.ndarray, region: np.ndarray
 
     Labels: masknet's sure core is mask, the rest of its region probably mask; a ``band`` px ring
     around it (``REACH_BELOW`` px deeper below it) and the border streaks (``photo`` False), below
-    the eyes, probably not; everything else surely not. GrabCut then fits a colour model to each side and settles the "probably"
-    pixels. OpenCV seeds GrabCut's k-means from its global random generator, so it is reset
-    first: the same crop always gives the same region."""
+    the eyes, probably not; everything else surely not. GrabCut then fits a colour model to each
+    side and settles the "probably" pixels. OpenCV seeds GrabCut's k-means from its global random
+    generator, so it is reset first: the same crop always gives the same region."""
     if region.sum() < 50:  # nothing (or a speck) to learn the mask's colours from
         return region
     inside = region.astype(np.uint8)
