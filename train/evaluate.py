@@ -38,7 +38,7 @@ def navier_stokes(masked: np.ndarray, region: np.ndarray) -> np.ndarray:
     return cv2.inpaint(masked, region.astype(np.uint8) * 255, 3, cv2.INPAINT_NS)
 
 
-def model_outputs(name: str, masked: np.ndarray, weights_dir: Path, photo: np.ndarray | None = None,
+def model_outputs(name: str, masked: np.ndarray, weights_dir: Path, photo: np.ndarray,
                   by_colour: bool = True) -> np.ndarray:
     """A model's completion of uint8 crops, as the app runs it: (N, 128, 128, 3) or (N, 128, 128).
 
@@ -48,7 +48,6 @@ def model_outputs(name: str, masked: np.ndarray, weights_dir: Path, photo: np.nd
     model = models.FaceModel(name, weights_dir / f"{name}.keras")
     if model.info.kind == "inpaint":
         segmenter = models.FaceModel("masknet", weights_dir / "masknet.keras")
-        photo = np.ones(masked.shape[:3], bool) if photo is None else photo
         return np.concatenate([inpaint_crops(model, segmenter, masked[i : i + 64], photo[i : i + 64], by_colour)[0]
                                for i in range(0, len(masked), 64)])
     out = np.concatenate([model.predict(masked[i : i + 64]) for i in range(0, len(masked), 64)])
@@ -87,17 +86,23 @@ def score(outputs: np.ndarray, targets: np.ndarray, test: dict[str, np.ndarray],
     return rows
 
 
-def segmentation_iou(test: dict[str, np.ndarray], weights_dir: Path, by_colour: bool = True) -> dict[str, float]:
-    """Intersection over union of the region the app finds (``unmask.regions.find``: masknet's,
-    grown into the mask's colours unless ``by_colour`` is False) with the true region, overall and
-    per mask kind."""
+def segmentation_iou(test: dict[str, np.ndarray], weights_dir: Path) -> dict[str, dict[str, float]]:
+    """Intersection over union with the true region, overall and per mask kind, of the region the
+    app finds (``"grown"``: ``unmask.regions.find``) and of masknet's alone (``"alone"``)."""
     segmenter = models.FaceModel("masknet", weights_dir / "masknet.keras")
-    found = np.concatenate([regions.find(segmenter, test["masked"][i : i + 64], test["valid"][i : i + 64], grow=0, by_colour=by_colour)
-                            for i in range(0, len(test["masked"]), 64)])
-    truth = test["region"]
-    iou = (found & truth).sum(axis=(1, 2)) / np.maximum((found | truth).sum(axis=(1, 2)), 1)
-    per_kind = {str(kind): float(iou[test["kind"] == kind].mean()) for kind in sorted(set(test["kind"]))}
-    return {"all": float(iou.mean()), **per_kind}
+    found = {"grown": [], "alone": []}
+    for i in range(0, len(test["masked"]), 64):
+        crops, photo = test["masked"][i : i + 64], test["valid"][i : i + 64]
+        probabilities = regions.mask_probabilities(segmenter, crops)
+        for name in found:
+            found[name].append(regions.from_probabilities(probabilities, crops, photo, grow=0, by_colour=name == "grown"))
+    truth, kinds = test["region"], test["kind"]
+    scores = {}
+    for name, parts in found.items():
+        region = np.concatenate(parts)
+        iou = (region & truth).sum(axis=(1, 2)) / np.maximum((region | truth).sum(axis=(1, 2)), 1)
+        scores[name] = {"all": float(iou.mean()), **{str(kind): float(iou[kinds == kind].mean()) for kind in sorted(set(kinds))}}
+    return scores
 
 
 def mean_of(rows: list[dict]) -> dict[str, float]:
@@ -202,8 +207,8 @@ def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bo
                 "true mask region; mask-aware models find it themselves with masknet.\n"]
     summary, spot_checks = {}, {}
     if "inpaint" in model_names:
-        iou = segmentation_iou(test, weights_dir)
-        alone = segmentation_iou(test, weights_dir, by_colour=False)
+        scores = segmentation_iou(test, weights_dir)
+        iou, alone = scores["grown"], scores["alone"]
         summary["masknet"] = {"iou": iou["all"], "iou_masknet_alone": alone["all"]}
         sections.append("## Finding the mask (masknet)\n\nIntersection over union with the true region, of the region the "
                         "app uses (masknet's, grown into the mask's own colours by GrabCut: unmask/regions.py): "

@@ -31,12 +31,17 @@ def find(segmenter: FaceModel, crops: np.ndarray, photo: np.ndarray | None = Non
     """(N, 128, 128) bool regions of the uint8 RGB ``crops``: masknet's, grown into the mask's
     colours (``by_colour=False``: masknet's alone, for comparison). ``photo``: (N, 128, 128) bool,
     the pixels that come from the photo (``frame.Crop.photo``); None when all of them do."""
-    probabilities = mask_probabilities(segmenter, crops)
+    return from_probabilities(mask_probabilities(segmenter, crops), crops, photo, grow, by_colour)
+
+
+def from_probabilities(probabilities: np.ndarray, crops: np.ndarray, photo: np.ndarray | None = None,
+                       grow: int = GROW, by_colour: bool = True) -> np.ndarray:
+    """``find`` from masknet's ``mask_probabilities`` already at hand (one masknet run, both regions)."""
     if not by_colour:
         return clean(probabilities, grow=grow)
     found = clean(probabilities, grow=0)
-    photo = np.ones(found.shape, bool) if photo is None else photo
-    grown = np.stack([grow_by_colour(*face) for face in zip(crops, probabilities, found, photo)])
+    photos = [None] * len(crops) if photo is None else photo
+    grown = np.stack([grow_by_colour(*face) for face in zip(crops, probabilities, found, photos)])
     return clean(grown.astype(np.uint8) * 255, grow=grow)
 
 
