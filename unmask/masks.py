@@ -1,8 +1,7 @@
 """Synthetic face masks drawn from the five landmarks: one function per kind, one ``MASKS`` table.
 
-The seed report's four kinds (black, surgical, cloth, KN95), N95 cups with head straps,
-scarves (bandanas, neck gaiters) that run past the chin, and reusable half-face respirators
-whose clear silicone seal lets the nose show through. KN95, N95 and cloth masks sometimes
+The seed report's four kinds (black, surgical, cloth, KN95), N95 cups with head straps, and
+scarves (bandanas, neck gaiters) that run past the chin. KN95, N95 and cloth masks sometimes
 carry an exhalation valve; cloth and scarves come plain, striped, checked, dotted, printed with
 blobs (flowers, camouflage) or as a flag. Each kind returns
 ``(masked, region)``: the image with the mask drawn on, and the boolean region it covers
@@ -138,12 +137,9 @@ def _with_valve(fabric: Callable[[np.ndarray], np.ndarray], rng: np.random.Gener
 def _composite(image: np.ndarray, axes: FaceAxes, outline_ab: np.ndarray, fabric: Callable[[np.ndarray], np.ndarray],
                rng: np.random.Generator, strap_colour: np.ndarray,
                straps_ab: list[tuple[tuple[float, float], tuple[float, float]]] | None = None,
-               trim_colour: np.ndarray | None = None,
-               opacity: Callable[[np.ndarray], np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+               trim_colour: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Draw a mask of this outline (face units) and fabric (face coords -> RGB float) on ``image``,
-    wrapped round the head as it is turned; ``trim_colour`` binds the mask's edge with a band;
-    ``opacity`` (face coords -> [0, 1]) lets the face show through clear parts, which still belong
-    to the region: they are mask, and the face under them is seen through plastic."""
+    wrapped round the head as it is turned; ``trim_colour`` binds the mask's edge with a band."""
     h, w = image.shape[:2]
     outline = axes.to_image(_turned(outline_ab, axes.turn))
     eye_distance = float(np.linalg.norm(axes.across))
@@ -180,9 +176,6 @@ def _composite(image: np.ndarray, axes: FaceAxes, outline_ab: np.ndarray, fabric
         colour = colour * (1 - strap_alpha[y0:y1, x0:x1, None]) + strap_colour * shade[..., None] * strap_alpha[y0:y1, x0:x1, None]
         colour += rng.normal(0, 3, colour.shape)
         a = alpha[y0:y1, x0:x1, None]
-        if opacity is not None:
-            solid = np.maximum(strap_alpha[y0:y1, x0:x1], trim_alpha[y0:y1, x0:x1])  # straps and bindings
-            a = a * np.maximum(solid, opacity(ab))[..., None]
         out[y0:y1, x0:x1] = out[y0:y1, x0:x1] * (1 - a) + colour * a
     masked = np.clip(np.rint(out), 0, 255).astype(np.uint8)
     return masked, alpha >= 0.5
@@ -200,9 +193,7 @@ def black(image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator) ->
     def fabric(ab: np.ndarray) -> np.ndarray:
         return np.broadcast_to(base, ab.shape[:-1] + (3,)).copy()
 
-    # Sports masks are often bound in white or a colour: a light line right under the eyes.
-    trim = _trim(base, rng) if rng.random() < 0.35 else None
-    return _composite(image, axes, outline, fabric, rng, base * 0.8, trim_colour=trim)
+    return _composite(image, axes, outline, fabric, rng, base * 0.8)
 
 
 def surgical(image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -225,16 +216,14 @@ def surgical(image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator)
 
 def _printed_fabric(rng: np.random.Generator) -> tuple[Callable[[np.ndarray], np.ndarray], np.ndarray]:
     """Woven cloth (plain, striped, checked, dotted, printed with blobs or a flag) and its base colour."""
-    # A quarter are printed on a light ground (white with flowers): the ground matches pale skin
-    # and light walls, so the print's colours are what tell the mask apart.
-    colour_a = rng.uniform(215, 250) + rng.uniform(-8, 8, 3) if rng.random() < 0.25 else rng.uniform(20, 235, 3)
+    colour_a = rng.uniform(20, 235, 3)
     colour_b = rng.uniform(20, 235, 3)
     colour_c = rng.uniform(20, 235, 3)
     pattern = rng.choice(["stripes", "checks", "dots", "plain", "flag", "print"])
     period = rng.uniform(0.12, 0.35)
     angle = rng.uniform(0, np.pi)
     blobs = rng.uniform([-1.5, 0.2], [1.5, 2.8], size=(50, 2))
-    blob_sizes = rng.uniform(0.05, 0.25, size=50)
+    blob_sizes = rng.uniform(0.05, 0.2, size=50)
     flag_side = rng.choice([-1.0, 1.0])
 
     def fabric(ab: np.ndarray) -> np.ndarray:
@@ -339,57 +328,6 @@ def n95(image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator) -> t
     return _composite(image, axes, outline, fabric, rng, strap, _head_straps(rng))
 
 
-def elastomeric(image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """A reusable half-face respirator: a rubber or clear silicone seal from the bridge of the nose
-    to under the chin, a plastic body with an exhalation grille over the mouth, often a filter
-    cartridge on each cheek, and head straps. Through a clear seal the nose shows, so the region
-    must be told apart from the face by its edge and sheen, not by its colour alone."""
-    axes = FaceAxes.from_landmarks(landmarks)
-    outline = _smooth(_jitter(_mirror([(0, 0.1), (0.25, 0.17), (0.7, 0.48), (1.0, 0.8), (1.02, 1.25), (0.7, 1.62),
-                                       (0.35, 1.78), (0, 1.82)]), rng, 0.02))
-    clear = rng.random() < 0.5
-    seal = np.array([rng.uniform(215, 245)] * 3) + rng.uniform(-6, 10, 3) if clear else \
-        np.array([rng.choice([45.0, 110.0, 150.0])] * 3) + rng.uniform(-10, 10, 3)
-    plastic = np.array([rng.choice([235.0, 40.0, 140.0])] * 3) + rng.uniform(-8, 8, 3)
-    body_half_width, body_top, body_bottom = rng.uniform(0.35, 0.55), rng.uniform(0.6, 0.8), rng.uniform(1.45, 1.7)
-    slots = rng.integers(4, 8)
-    cartridges = rng.random() < 0.6
-    cartridge = np.array([rng.choice([200.0, 120.0, 60.0]), rng.uniform(60, 200), rng.uniform(60, 200)]) \
-        if rng.random() < 0.5 else np.array([rng.uniform(60, 220)] * 3)
-    centres = np.array([[-0.78, 1.05], [0.78, 1.05]])
-    radius = rng.uniform(0.28, 0.36)
-    see_through = rng.uniform(0.35, 0.6)
-
-    def parts(ab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """How much of the body and of a cartridge covers each point (0 to 1, soft-edged)."""
-        a, b = ab[..., 0], ab[..., 1]
-        body = np.clip((body_half_width - np.abs(a)) * 30, 0, 1) * np.clip((b - body_top) * 30, 0, 1) \
-            * np.clip((body_bottom - b) * 30, 0, 1)
-        if not cartridges:
-            return body, np.zeros_like(a)
-        distance = np.min(np.linalg.norm(ab[..., None, :] - centres, axis=-1), axis=-1)
-        return body, np.clip((radius - distance) * 30, 0, 1)
-
-    def fabric(ab: np.ndarray) -> np.ndarray:
-        a, b = ab[..., 0], ab[..., 1]
-        body, disk = parts(ab)
-        sheen = 1 + 0.15 * np.exp(-((a - 0.25 * np.sign(a)) / 0.12) ** 2) * np.clip((0.9 - b) / 0.5, 0, 1)
-        grille = 1 - 0.6 * (np.sin(np.pi * slots * (b - body_top) / (body_bottom - body_top)) ** 2 > 0.6) \
-            * (np.abs(a) < 0.7 * body_half_width)
-        colour = seal * sheen[..., None]
-        colour = colour * (1 - body[..., None]) + (plastic * grille[..., None]) * body[..., None]
-        return colour * (1 - disk[..., None]) + cartridge * disk[..., None]
-
-    def opacity(ab: np.ndarray) -> np.ndarray:
-        body, disk = parts(ab)
-        seal_opacity = see_through if clear else 1.0
-        return np.maximum(seal_opacity, np.maximum(body, disk))
-
-    strap = np.array([rng.choice([90.0, 160.0, 200.0])] * 3) + rng.uniform(-10, 30, 3)
-    rim = np.minimum(seal * 1.08, 250)  # the seal's lip round its edge, opaque even on a clear seal
-    return _composite(image, axes, outline, fabric, rng, strap, _head_straps(rng), trim_colour=rim, opacity=opacity)
-
-
 MASKS: dict[str, Callable[[np.ndarray, np.ndarray, np.random.Generator], tuple[np.ndarray, np.ndarray]]] = {
     "black": black,
     "surgical": surgical,
@@ -397,7 +335,6 @@ MASKS: dict[str, Callable[[np.ndarray, np.ndarray, np.random.Generator], tuple[n
     "kn95": kn95,
     "n95": n95,
     "scarf": scarf,
-    "elastomeric": elastomeric,
 }
 SEED_KINDS = ("black", "surgical", "cloth", "kn95")  # the four the seed report trained on
 
