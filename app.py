@@ -16,7 +16,7 @@ import gradio as gr
 import numpy as np
 
 from unmask import io, models
-from unmask.pipeline import NoFaceFound, Unmasker
+from unmask.pipeline import NoFaceFound, PaintingMismatch, Unmasker
 
 EXAMPLES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "examples")
 COLOUR_MODELS = [name for name, info in models.MODELS.items() if info.output == "rgb"]
@@ -87,20 +87,36 @@ def cached_unmasker(model: str) -> Unmasker:
     return Unmasker(model)
 
 
+def painted_layers(painting: dict | None) -> np.ndarray | None:
+    """(H, W) bool of what was painted on the editor's RGBA layers (their opaque pixels), None if nothing."""
+    marks = [layer[..., 3] >= 128 for layer in (painting or {}).get("layers") or [] if layer is not None]
+    painted = np.logical_or.reduce(marks) if marks else None
+    return painted if painted is not None and painted.any() else None
+
+
 def build_demo(get_unmasker: Callable[[str], Unmasker] = cached_unmasker) -> gr.Blocks:
-    def run(path: str | None, model: str, progress=gr.Progress()):
+    def unmask(path: str | None, model: str, painted: np.ndarray | None, progress: gr.Progress):
         if not path:
             raise gr.Error("Upload a photo, take one with the webcam, or pick an example first.")
         progress(0.2, desc="reading the photo, finding faces, unmasking")
         try:
-            result = get_unmasker(model).unmask_file(path)
+            result = get_unmasker(model).unmask_file(path, painted=painted)
         except io.UnreadableImage as error:
             raise gr.Error(f"Could not read that file: {error}") from None
-        except NoFaceFound as error:
+        except (NoFaceFound, PaintingMismatch) as error:
             raise gr.Error(str(error)) from None
         before, after, sketch = save_outputs(result)
         progress(1.0, desc="done")
         return (before, after), sketch, result.summary()
+
+    def run(path: str | None, model: str, progress=gr.Progress()):
+        return unmask(path, model, None, progress)
+
+    def run_painted(path: str | None, model: str, painting: dict | None, progress=gr.Progress()):
+        painted = painted_layers(painting)
+        if painted is None:
+            raise gr.Error("Unmask the photo first, then paint over the piece of mask that is left.")
+        return unmask(path, model, painted, progress)
 
     with gr.Blocks(title="unmask: a guess at the face under a mask", delete_cache=(600, 3600)) as demo:
         gr.Markdown("# unmask\nUpload a selfie with a face mask: each face gets a synthesized nose, mouth and chin.")
@@ -115,9 +131,18 @@ def build_demo(get_unmasker: Callable[[str], Unmasker] = cached_unmasker) -> gr.
                 slider = gr.ImageSlider(label="Before / after (synthesized)", type="filepath", elem_id="result-slider")
                 sketch = gr.Image(label="Pencil sketch (synthesized)", type="filepath", elem_id="result-sketch")
                 found = gr.Textbox(label="What was found", lines=3, elem_id="found")
+        with gr.Accordion("A piece of the mask left? Paint over it", open=False):
+            painting = gr.ImageEditor(label="The photo: paint over what is left of the mask", type="numpy",
+                                      sources=[], transforms=[], layers=False, elem_id="painting",
+                                      brush=gr.Brush(colors=["#ff00ff"], color_mode="fixed", default_size=12))
+            repaint = gr.Button("Unmask with the painted parts redrawn too", elem_id="repaint-button")
         examples = sorted(f for f in os.listdir(EXAMPLES_DIR) if f.lower().endswith((".png", ".jpg", ".jpeg")))
         gr.Examples([[os.path.join(EXAMPLES_DIR, f)] for f in examples], inputs=[photo])
-        button.click(run, inputs=[photo, model], outputs=[slider, sketch, found], api_name="unmask")
+        button.click(run, inputs=[photo, model], outputs=[slider, sketch, found], api_name="unmask").success(
+            lambda before_after: before_after[0] if before_after else None, inputs=[slider], outputs=[painting],
+            api_visibility="private")  # the photo as unmasked, to paint on
+        photo.change(lambda: None, outputs=[painting], api_visibility="private")  # a new photo: nothing painted yet
+        repaint.click(run_painted, inputs=[photo, model, painting], outputs=[slider, sketch, found], api_name="unmask_painted")
     return demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=CONCURRENCY)
 
 

@@ -52,3 +52,23 @@ def test_the_pages_files_are_deleted_after_the_request(unmasker, monkeypatch, tm
     assert all(Path(path).is_file() for path in paths)
     time.sleep(1.0)
     assert not any(Path(path).exists() for path in paths) and not any((tmp_path / "outputs").iterdir())
+
+
+def test_painted_parts_are_redrawn_through_the_api(app_client, tmp_path):
+    """What the page sends after painting: the photo, and the editor's layer (opaque where painted)."""
+    from gradio_client import handle_file
+
+    photo = EXAMPLES / "astronaut_surgical.jpg"
+    plain, _, _ = app_client.predict(handle_file(str(photo)), "inpaint", api_name="/unmask")
+    layer = np.zeros((512, 512, 4), np.uint8)
+    layer[76:90, 200:240] = (255, 0, 255, 255)  # magenta brush over a patch of forehead
+    Image.fromarray(layer).save(tmp_path / "layer.png")
+    painting = {"background": handle_file(str(photo)), "layers": [handle_file(str(tmp_path / "layer.png"))], "composite": None}
+    painted, _, found = app_client.predict(handle_file(str(photo)), "inpaint", painting, api_name="/unmask_painted")
+    before, after, unpainted = (np.asarray(Image.open(path), int) for path in (*painted, plain[1]))
+    assert np.abs(after[76:90, 200:240] - before[76:90, 200:240]).mean() > 3
+    assert np.abs(unpainted[76:90, 200:240] - before[76:90, 200:240]).mean() < 2  # JPEG noise only
+    assert found.startswith("1 face unmasked")
+    empty = {"background": handle_file(str(photo)), "layers": [], "composite": None}
+    with pytest.raises(Exception, match="paint over the piece of mask"):
+        app_client.predict(handle_file(str(photo)), "inpaint", empty, api_name="/unmask_painted")

@@ -1,11 +1,14 @@
 """The page in a real browser: Debian's Chromium driven by Playwright (installed by .ci/run)."""
 from __future__ import annotations
 
+import io
 import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from .conftest import EXAMPLES, ROOT
 
@@ -52,3 +55,48 @@ def test_a_non_image_shows_the_error_text(page, app_url, tmp_path):
     playwright_api.expect(page.get_by_text("Could not read that file").first).to_be_visible(timeout=60_000)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "not_an_image.png"), full_page=True)
+
+
+def longest_run(flags: np.ndarray) -> tuple[int, int]:
+    """(start, length) of the longest run of True."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], flags.astype(np.int8), [0]])))
+    starts, stops = edges[::2], edges[1::2]
+    longest = int(np.argmax(stops - starts))
+    return int(starts[longest]), int(stops[longest] - starts[longest])
+
+
+def after_image(page) -> np.ndarray:
+    source = page.locator("#result-slider img").nth(1).get_attribute("src")
+    return np.asarray(Image.open(io.BytesIO(page.request.get(source).body())).convert("RGB"), int)
+
+
+def test_paint_over_a_missed_piece_and_unmask_again(page, app_url):
+    """The accordion's editor holds the photo after a run; a brush stroke there is redrawn on the next run."""
+    upload_and_click(page, app_url, EXAMPLES / "astronaut_surgical.jpg")
+    playwright_api.expect(page.locator("#found textarea")).to_have_value(re.compile("1 face unmasked"), timeout=90_000)
+    first = after_image(page)
+    page.get_by_text("A piece of the mask left?").click()
+    canvas = page.locator("#painting canvas").first
+    canvas.scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)
+    # Where the 512 px photo sits on the canvas: the longest run of non-white pixels across its middle.
+    shot = np.asarray(Image.open(io.BytesIO(canvas.screenshot())).convert("RGB"), int)
+    box = canvas.bounding_box()
+    photo = np.abs(shot - 255).sum(axis=2) > 30
+    left, width = longest_run(photo[len(shot) // 2])
+    top, _ = longest_run(photo[:, left + width // 2])
+    css_per_pixel = box["width"] / shot.shape[1]
+    scale = width * css_per_pixel / 512
+    x0, y0 = box["x"] + left * css_per_pixel, box["y"] + top * css_per_pixel
+    page.mouse.move(x0 + 205 * scale, y0 + 83 * scale)  # the forehead, above the eyes (y = 100)
+    page.mouse.down()
+    page.mouse.move(x0 + 240 * scale, y0 + 83 * scale, steps=8)
+    page.mouse.up()
+    page.locator("#repaint-button").click()
+    playwright_api.expect(page.locator("#result-slider img").nth(1)).not_to_have_attribute(
+        "src", page.locator("#result-slider img").nth(1).get_attribute("src"), timeout=90_000)
+    second = after_image(page)
+    assert np.abs(second[78:88, 210:235] - first[78:88, 210:235]).mean() > 5  # the stroke was redrawn
+    assert np.array_equal(second[:60, :60], first[:60, :60])  # far from it nothing moved
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "painted.png"), full_page=True)

@@ -1,6 +1,7 @@
 import subprocess
 import sys
 
+import numpy as np
 from PIL import Image
 
 from .conftest import EXAMPLES, ROOT
@@ -35,3 +36,17 @@ def test_cli_assume_crop_and_model_choice(tmp_path):
     done = run_cli(str(tmp_path / "crop.png"), "-o", str(tmp_path / "out"), "--assume-crop", "--model", "rgb2sketch")
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "out" / "crop.png").exists()
+
+
+def test_cli_redraws_what_was_painted_for_one_photo(tmp_path):
+    photo = EXAMPLES / "astronaut_kn95.jpg"
+    painting = Image.new("L", Image.open(photo).size, 0)
+    painting.paste(255, (200, 76, 240, 90))  # a patch of forehead (eyes at y = 100), where no mask region reaches
+    painting.save(tmp_path / "painting.png")
+    done = run_cli(str(photo), "-o", str(tmp_path / "out"), "--paint", str(tmp_path / "painting.png"))
+    assert done.returncode == 0, done.stderr
+    with Image.open(tmp_path / "out" / "astronaut_kn95.png") as result, Image.open(photo) as original:
+        difference = np.abs(np.asarray(result, int) - np.asarray(original.convert("RGB"), int))
+    assert difference[76:90, 200:240].mean() > 3 and difference[:50, :50].max() == 0
+    done = run_cli(str(photo), str(photo), "-o", str(tmp_path / "out"), "--paint", str(tmp_path / "painting.png"))
+    assert done.returncode == 1 and "--paint goes with one photo" in done.stderr

@@ -99,3 +99,45 @@ def test_a_close_up_that_fills_the_photo_is_unmasked_without_assume_crop(unmaske
     result = unmasker.unmask(close_up)
     assert len(result.faces) == 1 and not any("whole image" in note for note in result.notes)
     assert result.image.shape == close_up.shape and (result.image != close_up).any()
+
+
+def _forehead(face, shape) -> np.ndarray:
+    """(H, W) bool: a patch of forehead above the eyes, where no mask region ever reaches."""
+    (lx, ly), (rx, _) = face.landmarks[0], face.landmarks[1]
+    distance = rx - lx
+    painted = np.zeros(shape[:2], bool)
+    painted[int(ly - 0.6 * distance) : int(ly - 0.3 * distance), int(lx) : int(rx)] = True
+    return painted
+
+
+def test_painted_parts_are_redrawn_too_and_the_rest_of_the_photo_kept(unmasker):
+    image = io.decode(EXAMPLES / "astronaut_surgical.jpg")
+    plain = unmasker.unmask(image)
+    painted = _forehead(plain.faces[0], image.shape)
+    repainted = unmasker.unmask(image, painted=painted)
+    assert np.array_equal(plain.image[painted], image[painted])  # unpainted, the forehead is the photo's
+    assert np.abs(repainted.image[painted].astype(int) - image[painted].astype(int)).mean() > 3
+    found, grown = plain.faces[0].region, repainted.faces[0].region
+    assert (grown & found).sum() == found.sum() and grown.sum() > found.sum() + 100
+    x, y, w, h = plain.faces[0].box
+    assert np.array_equal(repainted.image[:, : max(x - w, 1)], image[:, : max(x - w, 1)])  # far from the face
+    # An editor may hand back the painting at its own display size: same proportions, the same pixels
+    # marked but for the painted patch's own edge (rounding), in the frame
+    half = cv2.resize(painted.astype(np.uint8) * 255, (image.shape[1] // 2, image.shape[0] // 2), interpolation=cv2.INTER_NEAREST)
+    added = (grown & ~found).astype(np.uint8)
+    edge = (cv2.dilate(added, np.ones((3, 3), np.uint8)) - cv2.erode(added, np.ones((3, 3), np.uint8))) > 0
+    differs = unmasker.unmask(image, painted=half).faces[0].region ^ grown
+    assert not (differs & ~edge).any()
+
+
+def test_painting_away_from_the_faces_or_of_another_shape_is_explained(unmasker):
+    from unmask.pipeline import PaintingMismatch
+
+    image = io.decode(EXAMPLES / "astronaut_surgical.jpg")
+    corner = np.zeros(image.shape[:2], bool)
+    corner[:40, :40] = True
+    result = unmasker.unmask(image, painted=corner)
+    assert any("away from every face" in note for note in result.notes)
+    assert np.array_equal(result.image, unmasker.unmask(image).image)
+    with pytest.raises(PaintingMismatch, match="paint on the photo itself"):
+        unmasker.unmask(image, painted=np.ones((100, 300), bool))

@@ -5,7 +5,8 @@ models on all faces of a photo as one batch, ``post_process`` pastes each result
 full-resolution photo with a feathered edge. Mask-aware models (``inpaint``) first find the mask
 (``unmask.regions``: masknet, grown into the mask's colours) and replace only that region;
 whole-face models (the seed's) are pasted over the lower face only. Either way eyes, hair and
-background keep their original pixels. No Gradio.
+background keep their original pixels. Where the region misses a piece of mask, the user can
+paint over it (``painted``): what they paint is redrawn too. No Gradio.
 """
 from __future__ import annotations
 
@@ -27,6 +28,10 @@ MIN_EYE_DISTANCE = 12.0
 
 class NoFaceFound(ValueError):
     """No face in the photo; the message says what to try."""
+
+
+class PaintingMismatch(ValueError):
+    """The painted mask cannot be laid on the photo (another shape); the message says how."""
 
 
 @dataclass
@@ -68,6 +73,7 @@ class _Prepared:
     found: list[face_detection.Face]
     crops: list[frame.Crop]
     notes: list[str]
+    painted: np.ndarray | None = None  # (N, 128, 128) bool: what the user painted as mask, in each face's frame
 
 
 class Unmasker:
@@ -85,7 +91,7 @@ class Unmasker:
         face_detection.detector()  # load and trace MTCNN now, not on the first photo
         self.lower_face = frame.lower_face_alpha()
 
-    def pre_process(self, image: np.ndarray, assume_crop: bool = False) -> _Prepared:
+    def pre_process(self, image: np.ndarray, assume_crop: bool = False, painted: np.ndarray | None = None) -> _Prepared:
         image = np.ascontiguousarray(image[..., :3] if image.ndim == 3 else np.repeat(image[..., None], 3, axis=2), np.uint8)
         found = face_detection.detect_close_up(image)
         notes = []
@@ -106,14 +112,23 @@ class Unmasker:
             raise NoFaceFound("No face found. Try a photo where the face is upright, well lit and at least "
                               "about 60 pixels wide, or (CLI) --assume-crop for a tight face crop.")
         crops = [frame.align(image, face.landmarks) for face in found]
-        return _Prepared(image, found, crops, notes)
+        painted_crops = None
+        if painted is not None:
+            marks = painted_at_photo_size(painted, image.shape)
+            # Any coverage counts: a thin stroke on a large photo still marks its pixels in the frame.
+            painted_crops = np.stack([frame.warp(marks.astype(np.uint8) * 255, crop.matrix) > 0 for crop in crops])
+            if marks.any() and not painted_crops.any():
+                notes.append("The painted parts are away from every face found, so they were left as they are.")
+        return _Prepared(image, found, crops, notes, painted_crops)
 
-    def process(self, crops: list[frame.Crop]) -> _Generated:
-        """All faces of a photo in one batch through the models; every output in the canonical frame."""
+    def process(self, crops: list[frame.Crop], painted: np.ndarray | None = None) -> _Generated:
+        """All faces of a photo in one batch through the models; every output in the canonical frame.
+        ``painted``: (N, 128, 128) bool, pixels the user marked as mask, redrawn whatever was found."""
         batch = np.stack([crop.pixels for crop in crops])
         regions = None
         if self.segmenter is not None:
-            faces, regions = inpaint_crops(self.model, self.segmenter, batch, np.stack([crop.photo for crop in crops]))
+            faces, regions = inpaint_crops(self.model, self.segmenter, batch, np.stack([crop.photo for crop in crops]),
+                                           painted=painted)
             alphas = np.stack([cv2.GaussianBlur(r.astype(np.float32), (0, 0), 1.5) for r in regions])
             alphas = np.maximum(alphas, regions)  # fully opaque inside, soft just outside
         else:
@@ -121,6 +136,8 @@ class Unmasker:
             if self.model.info.output == "sketch":  # a sketch model chosen as the main model
                 faces = np.repeat(faces, 3, axis=-1)
             alphas = np.repeat(self.lower_face[None], len(batch), axis=0)
+            if painted is not None:
+                alphas = np.maximum(alphas, painted)
         sketches = self.sketch_model.predict(batch)[..., 0] if self.sketch_model else None
         return _Generated(faces, alphas, regions, sketches)
 
@@ -144,26 +161,48 @@ class Unmasker:
         ]
         return Result(prepared.image, image, sketch, results, prepared.notes)
 
-    def unmask(self, image: np.ndarray, assume_crop: bool = False) -> Result:
-        prepared = self.pre_process(image, assume_crop)
-        return self.post_process(prepared, self.process(prepared.crops))
+    def unmask(self, image: np.ndarray, assume_crop: bool = False, painted: np.ndarray | None = None) -> Result:
+        """``painted``: (H, W) bool, True where the user marks mask the region missed (see
+        ``painted_at_photo_size``); those pixels are redrawn too."""
+        prepared = self.pre_process(image, assume_crop, painted)
+        return self.post_process(prepared, self.process(prepared.crops, prepared.painted))
 
-    def unmask_file(self, source: bytes | str | Path, assume_crop: bool = False) -> Result:
+    def unmask_file(self, source: bytes | str | Path, assume_crop: bool = False, painted: np.ndarray | None = None) -> Result:
         """Decode safely (``io.read``) and unmask; what decoding did is added to the notes."""
         photo = io.read(source)
-        result = self.unmask(photo.pixels, assume_crop)
+        result = self.unmask(photo.pixels, assume_crop, painted)
         result.notes[:0] = photo.notes
         return result
 
 
 def inpaint_crops(model: models.FaceModel, segmenter: models.FaceModel, batch: np.ndarray,
-                  photo: np.ndarray | None = None, by_colour: bool = True) -> tuple[np.ndarray, np.ndarray]:
+                  photo: np.ndarray | None = None, by_colour: bool = True,
+                  painted: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Find the mask in each crop and redraw only that region: (faces, regions) in the frame.
-    ``photo`` and ``by_colour``: as for ``unmask.regions.find``."""
+    ``photo`` and ``by_colour``: as for ``unmask.regions.find``; ``painted`` is added to the region."""
     regions = find_mask_regions(segmenter, batch, photo, by_colour=by_colour)
+    if painted is not None:
+        regions = regions | painted
     blanked = batch * ~regions[..., None]
     faces = model.predict(np.concatenate([blanked, regions[..., None].astype(np.uint8) * 255], axis=-1))
     return np.where(regions[..., None], faces, batch), regions  # every pixel outside the region stays real
+
+
+def painted_at_photo_size(painted: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """(H, W) bool of what the user painted, at the photo's size. ``painted`` is bool or 0-255,
+    true or >= 128 where painted; it may come at another size (an editor that shows the photo
+    smaller) but must have the photo's proportions, or it would land on the wrong pixels."""
+    marks = np.asarray(painted)
+    if marks.ndim != 2:
+        raise PaintingMismatch(f"the painted mask must be one channel (height x width), not of shape {marks.shape}")
+    marks = (marks >= 128 if marks.dtype != bool else marks).astype(np.uint8)
+    height, width = shape[:2]
+    if marks.shape != (height, width):
+        if abs(marks.shape[0] / marks.shape[1] - height / width) > 0.02 * height / width:
+            raise PaintingMismatch(f"the painted mask is {marks.shape[1]}x{marks.shape[0]} pixels but the photo is "
+                             f"{width}x{height}: paint on the photo itself")
+        marks = cv2.resize(marks, (width, height), interpolation=cv2.INTER_NEAREST)
+    return marks > 0
 
 
 def whole_image_face(image: np.ndarray) -> face_detection.Face:
