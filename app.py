@@ -95,7 +95,7 @@ def painted_layers(painting: dict | None) -> np.ndarray | None:
 
 
 def build_demo(get_unmasker: Callable[[str], Unmasker] = cached_unmasker) -> gr.Blocks:
-    def unmask(path: str | None, model: str, painted: np.ndarray | None, progress: gr.Progress):
+    def unmask_and_save(path: str | None, model: str, painted: np.ndarray | None, progress: gr.Progress):
         if not path:
             raise gr.Error("Upload a photo, take one with the webcam, or pick an example first.")
         progress(0.2, desc="reading the photo, finding faces, unmasking")
@@ -110,13 +110,13 @@ def build_demo(get_unmasker: Callable[[str], Unmasker] = cached_unmasker) -> gr.
         return (before, after), sketch, result.summary()
 
     def run(path: str | None, model: str, progress=gr.Progress()):
-        return unmask(path, model, None, progress)
+        return unmask_and_save(path, model, None, progress)
 
     def run_painted(path: str | None, model: str, painting: dict | None, progress=gr.Progress()):
         painted = painted_layers(painting)
         if painted is None:
             raise gr.Error("Unmask the photo first, then paint over the piece of mask that is left.")
-        return unmask(path, model, painted, progress)
+        return unmask_and_save(path, model, painted, progress)
 
     with gr.Blocks(title="unmask: a guess at the face under a mask", delete_cache=(600, 3600)) as demo:
         gr.Markdown("# unmask\nUpload a selfie with a face mask: each face gets a synthesized nose, mouth and chin.")

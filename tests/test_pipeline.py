@@ -8,11 +8,21 @@ from unmask.pipeline import NoFaceFound
 from .conftest import EXAMPLES
 
 
+def _forehead(face, shape) -> np.ndarray:
+    """(H, W) bool: a patch of forehead above the eyes, where no mask region ever reaches."""
+    (lx, ly), (rx, _) = face.landmarks[0], face.landmarks[1]
+    distance = rx - lx
+    painted = np.zeros(shape[:2], bool)
+    painted[int(ly - 0.6 * distance) : int(ly - 0.3 * distance), int(lx) : int(rx)] = True
+    return painted
+
+
 def test_seed_models_unmask_an_example_at_full_size():
     from unmask.pipeline import Unmasker
 
     image = io.decode(EXAMPLES / "astronaut_surgical.jpg")
-    result = Unmasker("rgb2rgb", sketch_model="rgb2sketch").unmask(image)
+    unmasker = Unmasker("rgb2rgb", sketch_model="rgb2sketch")
+    result = unmasker.unmask(image)
     assert result.image.shape == image.shape and result.image.dtype == np.uint8
     assert result.sketch.shape == image.shape[:2]
     assert len(result.faces) == 1
@@ -26,6 +36,11 @@ def test_seed_models_unmask_an_example_at_full_size():
                   - image[mouth[1] - 5 : mouth[1] + 5, mouth[0] - 5 : mouth[0] + 5].astype(int)).mean() > 5
     assert np.array_equal(result.image[:, : max(x - w, 1)], image[:, : max(x - w, 1)])
     assert "synthesized" in result.summary()
+    # What is painted is pasted too, beyond the lower face the seed's models replace.
+    painted = _forehead(face, image.shape)
+    assert np.array_equal(result.image[painted], image[painted])
+    repainted = unmasker.unmask(image, painted=painted).image
+    assert np.abs(repainted[painted].astype(int) - image[painted].astype(int)).mean() > 3
 
 
 def test_every_face_of_a_photo_is_processed(unmasker):
@@ -99,15 +114,6 @@ def test_a_close_up_that_fills_the_photo_is_unmasked_without_assume_crop(unmaske
     result = unmasker.unmask(close_up)
     assert len(result.faces) == 1 and not any("whole image" in note for note in result.notes)
     assert result.image.shape == close_up.shape and (result.image != close_up).any()
-
-
-def _forehead(face, shape) -> np.ndarray:
-    """(H, W) bool: a patch of forehead above the eyes, where no mask region ever reaches."""
-    (lx, ly), (rx, _) = face.landmarks[0], face.landmarks[1]
-    distance = rx - lx
-    painted = np.zeros(shape[:2], bool)
-    painted[int(ly - 0.6 * distance) : int(ly - 0.3 * distance), int(lx) : int(rx)] = True
-    return painted
 
 
 def test_painted_parts_are_redrawn_too_and_the_rest_of_the_photo_kept(unmasker):

@@ -200,7 +200,7 @@ def painted_at_photo_size(painted: np.ndarray, shape: tuple[int, ...]) -> np.nda
     if marks.shape != (height, width):
         if abs(marks.shape[0] / marks.shape[1] - height / width) > 0.02 * height / width:
             raise PaintingMismatch(f"the painted mask is {marks.shape[1]}x{marks.shape[0]} pixels but the photo is "
-                             f"{width}x{height}: paint on the photo itself")
+                                   f"{width}x{height}: paint on the photo itself")
         marks = cv2.resize(marks, (width, height), interpolation=cv2.INTER_NEAREST)
     return marks > 0
 
