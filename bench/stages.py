@@ -127,6 +127,10 @@ def main() -> None:
     def whole():
         app.save_outputs(unmasker.unmask_file(jpeg))
 
+    (left_x, eye_y), (right_x, _) = found[0].landmarks[:2]
+    painted = np.zeros(image.shape[:2], bool)  # a stroke over the forehead, as the page's second button sends one
+    painted[int(eye_y - 0.6 * (right_x - left_x)) : int(eye_y - 0.3 * (right_x - left_x)), int(left_x) : int(right_x)] = True
+
     stages = {
         "decode (1024x1024 JPEG)": lambda: io.decode(jpeg),
         "detect (MTCNN)": lambda: faces.detect(image),
@@ -137,6 +141,7 @@ def main() -> None:
     }
     rows = {name: timed(fn, args.repeats) for name, fn in stages.items()}
     whole_ms = timed(whole, args.repeats)
+    painted_ms = timed(lambda: app.save_outputs(unmasker.unmask_file(jpeg, painted=painted)), args.repeats)
     png_ms = timed(lambda: io.encode_png(result.image), args.repeats)
     webp_ms = timed(lambda: encode_pil_to_bytes(Image.fromarray(result.image), "webp"), args.repeats)
     network_input = np.concatenate([one_crop, np.zeros_like(one_crop[..., :1])], axis=-1) \
@@ -167,6 +172,8 @@ def main() -> None:
     for name, (median, low, high) in rows.items():
         print(f"| {name} | {median:.1f} | {low:.1f}-{high:.1f} | {median / stage_sum:.0%} |")
     print(f"| **whole request** (unmask_file + the page's images) | {whole_ms[0]:.1f} | {whole_ms[1]:.1f}-{whole_ms[2]:.1f} | |")
+    print(f"| whole request with a painted stroke ({painted.sum()} px) redrawn too | {painted_ms[0]:.1f} | "
+          f"{painted_ms[1]:.1f}-{painted_ms[2]:.1f} | |")
     print(f"| bare forward pass, {unmasker.model.info.name} network, 1 crop | {forward_ms[0]:.1f} | "
           f"{forward_ms[1]:.1f}-{forward_ms[2]:.1f} | |")
     print(f"| bare forward passes of every network the request runs ({' + '.join(f'{m.info.name} x{len(x)}' for m, x in networks)} crops) | "
