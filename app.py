@@ -114,7 +114,7 @@ def build_demo(get_unmasker: Callable[[str], Unmasker] = cached_unmasker) -> gr.
 
     def run_painted(path: str | None, model: str, painting: dict | None, progress=gr.Progress()):
         painted = painted_layers(painting)
-        if painted is None:
+        if painted is None or painting.get("background") is None:  # nothing painted, or not on the photo
             raise gr.Error("Unmask the photo first, then paint over the piece of mask that is left.")
         return unmask_and_save(path, model, painted, progress)
 

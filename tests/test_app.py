@@ -69,6 +69,8 @@ def test_painted_parts_are_redrawn_through_the_api(app_client, tmp_path):
     assert np.abs(after[76:90, 200:240] - before[76:90, 200:240]).mean() > 3
     assert np.abs(unpainted[76:90, 200:240] - before[76:90, 200:240]).mean() < 2  # JPEG noise only
     assert found.startswith("1 face unmasked")
-    empty = {"background": handle_file(str(photo)), "layers": [], "composite": None}
-    with pytest.raises(Exception, match="paint over the piece of mask"):
-        app_client.predict(handle_file(str(photo)), "inpaint", empty, api_name="/unmask_painted")
+    nothing_painted = {"background": handle_file(str(photo)), "layers": [], "composite": None}
+    no_photo_to_paint_on = {"background": None, "layers": painting["layers"], "composite": None}
+    for unusable in (nothing_painted, no_photo_to_paint_on):
+        with pytest.raises(Exception, match="paint over the piece of mask"):
+            app_client.predict(handle_file(str(photo)), "inpaint", unusable, api_name="/unmask_painted")
