@@ -132,15 +132,15 @@ def build_demo(get_unmasker: Callable[[str], Unmasker] = cached_unmasker) -> gr.
                 sketch = gr.Image(label="Pencil sketch (synthesized)", type="filepath", elem_id="result-sketch")
                 found = gr.Textbox(label="What was found", lines=3, elem_id="found")
         with gr.Accordion("A piece of the mask left? Paint over it", open=False):
-            painting = gr.ImageEditor(label="The photo: paint over what is left of the mask", type="numpy",
+            painting = gr.ImageEditor(label="The result: paint over what is left of the mask", type="numpy",
                                       sources=[], transforms=[], layers=False, elem_id="painting",
                                       brush=gr.Brush(colors=["#ff00ff"], color_mode="fixed", default_size=12))
             repaint = gr.Button("Unmask with the painted parts redrawn too", elem_id="repaint-button")
         examples = sorted(f for f in os.listdir(EXAMPLES_DIR) if f.lower().endswith((".png", ".jpg", ".jpeg")))
         gr.Examples([[os.path.join(EXAMPLES_DIR, f)] for f in examples], inputs=[photo])
         button.click(run, inputs=[photo, model], outputs=[slider, sketch, found], api_name="unmask").success(
-            lambda before_after: before_after[0] if before_after else None, inputs=[slider], outputs=[painting],
-            api_visibility="private")  # the photo as unmasked, to paint on
+            lambda before_after: before_after[1] if before_after else None, inputs=[slider], outputs=[painting],
+            api_visibility="private")  # the result, where what is left shows; the strokes stay for further runs
         photo.change(lambda: None, outputs=[painting], api_visibility="private")  # a new photo: nothing painted yet
         repaint.click(run_painted, inputs=[photo, model, painting], outputs=[slider, sketch, found], api_name="unmask_painted")
     return demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=CONCURRENCY)

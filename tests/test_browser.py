@@ -71,7 +71,7 @@ def after_image(page) -> np.ndarray:
 
 
 def test_paint_over_a_missed_piece_and_unmask_again(page, app_url):
-    """The accordion's editor holds the photo after a run; a brush stroke there is redrawn on the next run."""
+    """The accordion's editor holds the result after a run; a brush stroke there is redrawn on the next run."""
     upload_and_click(page, app_url, EXAMPLES / "astronaut_surgical.jpg")
     playwright_api.expect(page.locator("#found textarea")).to_have_value(re.compile("1 face unmasked"), timeout=90_000)
     first = after_image(page)
