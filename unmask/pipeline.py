@@ -93,6 +93,7 @@ class Unmasker:
 
     def pre_process(self, image: np.ndarray, assume_crop: bool = False, painted: np.ndarray | None = None) -> _Prepared:
         image = np.ascontiguousarray(image[..., :3] if image.ndim == 3 else np.repeat(image[..., None], 3, axis=2), np.uint8)
+        marks = None if painted is None else painted_at_photo_size(painted, image.shape)  # refused before detection runs
         found = face_detection.detect_close_up(image)
         notes = []
         tiny = [face for face in found if face.eye_distance < MIN_EYE_DISTANCE]
@@ -113,8 +114,7 @@ class Unmasker:
                               "about 60 pixels wide, or (CLI) --assume-crop for a tight face crop.")
         crops = [frame.align(image, face.landmarks) for face in found]
         painted_crops = None
-        if painted is not None:
-            marks = painted_at_photo_size(painted, image.shape)
+        if marks is not None:
             # Any coverage counts: a thin stroke on a large photo still marks its pixels in the frame.
             painted_crops = np.stack([frame.warp(marks.astype(np.uint8) * 255, crop.matrix) > 0 for crop in crops])
             if marks.any() and not painted_crops.any():
