@@ -8,10 +8,9 @@ the app does (``app.save_outputs``: JPEG files); the PNG the CLI writes is timed
 times; the table gives the median, the spread (25th-75th percentile) and its share of the whole
 request. The whole request is compared with the colour network's bare forward pass (one crop),
 and with the bare forward passes of every network the request runs (masknet on the crop and
-its mirror image, the colour network, one look of remnant, the sketch network); the colour network's FLOP rate is set
+its mirror image, the colour network, the sketch network); the colour network's FLOP rate is set
 against the CPU's float32 peak. Finding the mask and inpainting one crop is timed with masknet's
-region alone, grown by colour (``unmask.regions``) and then looked at for remnants, as the request
-does; GrabCut, which grows it, and one look for remnants are also timed on their own.
+region alone and grown by colour (``unmask.regions``), and GrabCut, which grows it, on its own.
 """
 from __future__ import annotations
 
@@ -150,7 +149,7 @@ def main() -> None:
     forward_ms = timed(lambda: unmasker.model.predict(network_input), args.repeats)
     # Each network on what the request gives it: masknet sees the crop and its mirror image.
     networks = [(unmasker.segmenter, np.concatenate([one_crop, one_crop[:, :, ::-1]])),
-                (unmasker.model, network_input), (unmasker.remnant_finder, network_input), (unmasker.sketch_model, one_crop)]
+                (unmasker.model, network_input), (unmasker.sketch_model, one_crop)]
     networks = [(m, x) for m, x in networks if m is not None]
     all_forward_ms = timed(lambda: [m.predict(x) for m, x in networks], args.repeats)
     region_rows = {}
@@ -158,17 +157,11 @@ def main() -> None:
         probability = regions.mask_probabilities(unmasker.segmenter, one_crop)[0]
         masknet_region = regions.clean(probability[None], grow=0)[0]
         photo = prepared.crops[0].photo
-        for by_colour, finder, name in ((False, None, "masknet's region alone"), (True, None, "region grown by colour"),
-                                        (True, unmasker.remnant_finder, "grown, then looked at for remnants, as the request runs it")):
+        for by_colour, name in ((False, "masknet's region alone"), (True, "region grown by colour, as the request runs it")):
             region_rows[f"(in models) find the mask + inpaint, 1 crop, {name}"] = timed(
-                lambda: inpaint_crops(unmasker.model, unmasker.segmenter, one_crop, photo[None], by_colour,
-                                      remnant_finder=finder), args.repeats)
+                lambda: inpaint_crops(unmasker.model, unmasker.segmenter, one_crop, photo[None], by_colour), args.repeats)
         region_rows["(in models) of which GrabCut, growing the region"] = timed(
             lambda: regions.grow_by_colour(one_crop[0], probability, masknet_region, photo), args.repeats)
-        found_region = regions.find(unmasker.segmenter, one_crop, photo[None])
-        result_crop = generated.faces[:1]
-        region_rows["(in models) one look for remnants (remnant on the result; a face where it finds one is redrawn)"] = timed(
-            lambda: regions.find_remnants(unmasker.remnant_finder, result_crop, found_region, photo[None]), args.repeats)
     flops = model_flops(unmasker.model.model)
     peak, peak_text = cpu_peak_gflops()
     stage_sum = sum(median for median, _, _ in rows.values())

@@ -105,44 +105,6 @@ def test_the_mask_found_in_a_mirrored_face_is_the_mirrored_mask(unmasker):
     assert both[0][mouth_y, mouth_x] > 200 and both[0].mean() > 30
 
 
-class PieceFinder:
-    """Stands in for ``remnant``: sees a missed piece (a band under the region) until it is redrawn."""
-
-    def __init__(self, piece: np.ndarray):
-        self.piece, self.looks = piece, 0
-
-    def predict(self, batch: np.ndarray) -> np.ndarray:
-        self.looks += 1
-        still_there = self.piece & (batch[..., 3] == 0)  # not yet in the region it was given
-        return (still_there * 255).astype(np.uint8)[..., None]
-
-
-def test_a_piece_the_region_missed_is_added_and_redrawn(unmasker):
-    from unmask import regions
-    from unmask.pipeline import inpaint_crops
-
-    crop = unmasker.pre_process(io.decode(EXAMPLES / "astronaut_kn95.jpg")).crops[0]
-    batch, photo = crop.pixels[None], crop.photo[None]
-    plain, found = inpaint_crops(unmasker.model, unmasker.segmenter, batch, photo)
-    piece = np.zeros_like(found)
-    for x in range(50, 78):  # a strip of chin just below the region
-        bottom = np.flatnonzero(found[0, :, x]).max()
-        piece[0, bottom + 2 : bottom + 8, x] = True
-    piece &= photo  # the app only ever adds what came from the photo
-    assert piece.sum() > 50
-    finder = PieceFinder(piece)
-    faces, grown = inpaint_crops(unmasker.model, unmasker.segmenter, batch, photo, remnant_finder=finder)
-    assert grown[found].all() and grown[piece].all()
-    assert not (grown & ~found & ~cv2.dilate(piece[0].astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)).any()
-    assert np.abs(faces[piece].astype(int) - batch[piece].astype(int)).mean() > 3  # redrawn
-    assert np.array_equal(faces[~grown], batch[~grown])
-    assert finder.looks == 2 <= regions.REMNANT_LOOKS  # the second look found nothing left, so it stopped
-    # A finder that sees nothing leaves the first result as it was.
-    faces_again, unchanged = inpaint_crops(unmasker.model, unmasker.segmenter, batch, photo,
-                                           remnant_finder=PieceFinder(np.zeros_like(piece)))
-    assert np.array_equal(unchanged, found) and np.array_equal(faces_again, plain)
-
-
 def test_a_close_up_that_fills_the_photo_is_unmasked_without_assume_crop(unmasker):
     from unmask import faces
 

@@ -1,4 +1,3 @@
-import cv2
 import numpy as np
 
 from unmask import frame, regions
@@ -89,29 +88,3 @@ def test_a_mask_running_off_the_photo_is_followed_into_the_border_streaks():
     assert not followed[100:, :20].any() and not followed[100:, 108:].any()  # the skin's streaks stay out
     unknown = regions.grow_by_colour(crop, probability, region)  # every pixel taken for the photo's
     assert not unknown[70 + regions.COLOUR_BAND + regions.REACH_BELOW + 1 :].any()
-
-
-def test_a_white_binding_left_above_the_region_is_found_as_a_remnant(unmasker):
-    """A white binding the region stopped short of, standing just above the face the generator drew,
-    as on real photos: ``remnant`` finds it, and nothing over the eyes or far from the region."""
-    from unmask import io
-    from unmask.pipeline import inpaint_crops
-
-    crop = unmasker.pre_process(io.decode(EXAMPLES / "astronaut_surgical.jpg")).crops[0]
-    batch, photo = crop.pixels[None], crop.photo[None]
-    result, found = inpaint_crops(unmasker.model, unmasker.segmenter, batch, photo)
-    binding = np.zeros_like(found)
-    for x in range(36, 92):
-        rows = np.flatnonzero(found[0, :, x])
-        if len(rows):
-            binding[0, max(rows.min() - 4, 0) : rows.min(), x] = True
-    binding &= ~regions.eyes_and_above()
-    assert binding.sum() > 100
-    bound = result.copy()
-    bound[binding] = (235, 235, 230)
-    seen = regions.find_remnants(unmasker.remnant_finder, bound, found, photo)
-    assert seen[binding].mean() > 0.9
-    assert not (seen & found).any() and not (seen[0] & regions.eyes_and_above()).any()
-    reach = 2 * regions.REMNANT_REACH + 3  # the reach, and the 1 px each piece is grown by
-    near = cv2.dilate(found[0].astype(np.uint8), np.ones((reach, reach), np.uint8)) > 0
-    assert not (seen[0] & ~near).any()

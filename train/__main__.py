@@ -42,10 +42,10 @@ def main(argv: list[str] | None = None) -> None:
     prep.add_argument("--seed", type=int, default=0)
 
     fit = commands.add_parser("fit", help="train a model with the seed's recipe")
-    fit.add_argument("model", choices=["rgb2rgb", "rgb2sketch", "masknet", "inpaint", "remnant"])
+    fit.add_argument("model", choices=["rgb2rgb", "rgb2sketch", "masknet", "inpaint"])
     fit.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     fit.add_argument("--epochs", type=int, default=None,
-                     help="default: the seed's (50 rgb2rgb, 100 rgb2sketch); 8 masknet, 15 inpaint, 6 remnant")
+                     help="default: the seed's (50 rgb2rgb, 100 rgb2sketch); 8 masknet, 15 inpaint")
     fit.add_argument("--batch-size", type=int, default=16)
     fit.add_argument("--precision", choices=["bfloat16", "float32"], default="bfloat16",
                      help="mixed_bfloat16 is ~9x faster on CPUs with AMX; float32 for CPUs without")
@@ -111,11 +111,9 @@ def main(argv: list[str] | None = None) -> None:
         else:
             from train import gan
 
-            epochs = args.epochs or {"masknet": 8, "inpaint": 15, "remnant": 6}[args.model]
+            epochs = args.epochs or {"masknet": 8, "inpaint": 15}[args.model]
             if args.model == "masknet":
                 gan.fit_masknet(args.cache, epochs, args.batch_size, args.precision, args.runs, args.bundle)
-            elif args.model == "remnant":  # made with the bundle's inpaint: train that first
-                gan.fit_remnant(args.cache, epochs, args.batch_size, args.precision, args.runs, args.bundle)
             else:
                 gan.fit_inpaint(args.cache, epochs, args.batch_size, args.precision, args.runs, args.bundle, args.minutes,
                                 args.resume, args.l1_weight, args.line_weight)

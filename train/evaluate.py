@@ -44,14 +44,11 @@ def model_outputs(name: str, masked: np.ndarray, weights_dir: Path, photo: np.nd
 
     Mask-aware models find their region themselves, never from the ground truth: masknet's,
     grown into the mask's colours unless ``by_colour`` is False (``photo``: the crops' photo
-    pixels, as ``unmask.regions.find`` takes them), then what ``remnant`` finds it missed."""
+    pixels, as ``unmask.regions.find`` takes them)."""
     model = models.FaceModel(name, weights_dir / f"{name}.keras")
     if model.info.kind == "inpaint":
         segmenter = models.FaceModel("masknet", weights_dir / "masknet.keras")
-        remnant_path = weights_dir / "remnant.keras"  # older weight folders have none: no second look
-        finder = models.FaceModel("remnant", remnant_path) if remnant_path.exists() else None
-        return np.concatenate([inpaint_crops(model, segmenter, masked[i : i + 64], photo[i : i + 64], by_colour,
-                                             remnant_finder=finder)[0]
+        return np.concatenate([inpaint_crops(model, segmenter, masked[i : i + 64], photo[i : i + 64], by_colour)[0]
                                for i in range(0, len(masked), 64)])
     out = np.concatenate([model.predict(masked[i : i + 64]) for i in range(0, len(masked), 64)])
     return out[..., 0] if out.shape[-1] == 1 else out
@@ -106,25 +103,6 @@ def segmentation_iou(test: dict[str, np.ndarray], weights_dir: Path) -> dict[str
         iou = (region & truth).sum(axis=(1, 2)) / np.maximum((region | truth).sum(axis=(1, 2)), 1)
         scores[name] = {"all": float(iou.mean()), **{str(kind): float(iou[kinds == kind].mean()) for kind in sorted(set(kinds))}}
     return scores
-
-
-def remnant_iou(test: dict[str, np.ndarray], weights_dir: Path) -> dict[str, float]:
-    """``remnant`` on pairs made from the test split as its training pairs are (``train.remnants``,
-    another seed): IoU of the pieces it finds with the pieces missed or drawn (photo pixels), over
-    the pairs that have one, and the share of the other pairs where it finds nothing, both as the
-    app reads it (``unmask.regions.find_remnants``: near the region, each piece grown by 1 px)."""
-    from train.remnants import remnant_pairs
-
-    finder = models.FaceModel("remnant", weights_dir / "remnant.keras")
-    pairs = remnant_pairs(test, models.FaceModel("inpaint", weights_dir / "inpaint.keras"), seed=2)
-    inputs = pairs["inputs"]
-    found = np.concatenate([regions.find_remnants(finder, inputs[i : i + 64, ..., :3], inputs[i : i + 64, ..., 3] > 0,
-                                                  test["valid"][i : i + 64]) for i in range(0, len(inputs), 64)])
-    truth = pairs["targets"] & test["valid"]  # the app never looks at (or pastes back) the border streaks
-    has_piece = truth.any(axis=(1, 2))
-    iou = (found & truth).sum(axis=(1, 2)) / np.maximum((found | truth).sum(axis=(1, 2)), 1)
-    return {"iou": float(iou[has_piece].mean()), "pairs_with_a_piece": int(has_piece.sum()),
-            "left_alone_when_whole": float((~found[~has_piece].any(axis=(1, 2))).mean())}
 
 
 def mean_of(rows: list[dict]) -> dict[str, float]:
@@ -237,15 +215,6 @@ def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bo
                         + ", ".join(f"{kind} {value:.3f}" for kind, value in iou.items())
                         + "\n\nmasknet alone: " + ", ".join(f"{kind} {value:.3f}" for kind, value in alone.items()) + "\n")
         sections += training_curves("masknet", runs, reports)
-    if "inpaint" in model_names and (weights_dir / "remnant.keras").exists():
-        found = remnant_iou(test, weights_dir)
-        summary["remnant"] = found
-        sections.append("## Finding what the region missed (remnant)\n\nOn inpaint's results for the test faces, each given "
-                        "a region with a piece of its mask cut away or with a binding, clear plastic or print drawn "
-                        f"just outside it ({found['pairs_with_a_piece']} of {len(test['source'])} pairs; the rest whole): "
-                        f"IoU of the pieces found {found['iou']:.3f}; whole regions left alone "
-                        f"{found['left_alone_when_whole']:.1%}. The app adds what it finds near the region and redraws.\n")
-        sections += training_curves("remnant", runs, reports)
     show = np.arange(min(8, len(test["source"])))
     colour = [n for n in model_names if models.MODELS[n].output == "rgb"]
     for target_kind, names in (("rgb", colour), ("sketch", [n for n in model_names if models.MODELS[n].output == "sketch"])):

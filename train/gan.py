@@ -288,18 +288,6 @@ def region_loss(target, predicted):
     return tf.reduce_mean(bce) + tf.reduce_mean(dice)
 
 
-def region_dataset(images: np.ndarray, regions: np.ndarray, batch_size: int, training: bool) -> tf.data.Dataset:
-    """(uint8 images, bool regions) as floats in [0, 1]; training pairs shuffled and flipped left-right at random."""
-    ds = tf.data.Dataset.from_tensor_slices((images, regions[..., None]))
-    if training:
-        ds = ds.shuffle(len(images), seed=0)
-    ds = ds.map(lambda x, y: (tf.cast(x, tf.float32) / 255.0, tf.cast(y, tf.float32)))
-    if training:
-        ds = ds.map(lambda x, y: tuple(tf.cond(tf.random.uniform(()) < 0.5, lambda: (tf.reverse(x, [1]), tf.reverse(y, [1])),
-                                               lambda: (x, y))))
-    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
-
-
 def fit_masknet(cache: Path, epochs: int, batch_size: int, precision: str, runs: Path, bundle: Path) -> Path:
     keras.utils.set_random_seed(0)
     run_dir = runs / "masknet"
@@ -308,10 +296,19 @@ def fit_masknet(cache: Path, epochs: int, batch_size: int, precision: str, runs:
     model = nets.mask_segmenter()
     model.compile(keras.optimizers.Adam(1e-3), loss=region_loss, metrics=[keras.metrics.BinaryIoU(target_class_ids=[1], name="iou")])
 
+    def dataset(data, training):
+        ds = tf.data.Dataset.from_tensor_slices((data["masked"], data["region"][..., None]))
+        if training:
+            ds = ds.shuffle(len(data["masked"]), seed=0)
+        ds = ds.map(lambda x, y: (tf.cast(x, tf.float32) / 255.0, tf.cast(y, tf.float32)))
+        if training:
+            ds = ds.map(lambda x, y: tuple(tf.cond(tf.random.uniform(()) < 0.5, lambda: (tf.reverse(x, [1]), tf.reverse(y, [1])),
+                                                   lambda: (x, y))))
+        return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
     run_dir.mkdir(parents=True, exist_ok=True)
     start = time.time()
-    history = model.fit(region_dataset(train["masked"], train["region"], batch_size, True),
-                        validation_data=region_dataset(val["masked"], val["region"], batch_size, False), epochs=epochs, verbose=2,
+    history = model.fit(dataset(train, True), validation_data=dataset(val, False), epochs=epochs, verbose=2,
                         callbacks=[HistoryLog(run_dir / "history.csv", append=False)])
     seconds = time.time() - start
     spec = {
@@ -325,42 +322,3 @@ def fit_masknet(cache: Path, epochs: int, batch_size: int, precision: str, runs:
                      "hardware": "2-core CPU (AMX)"},
     }
     return save_bundle(nets.mask_segmenter, model, bundle, spec)
-
-
-def fit_remnant(cache: Path, epochs: int, batch_size: int, precision: str, runs: Path, bundle: Path) -> Path:
-    """Train ``remnant`` on pairs made with the bundle's own ``inpaint`` (``train.remnants``)."""
-    from train.remnants import remnant_pairs
-    from unmask.models import FaceModel
-
-    keras.utils.set_random_seed(0)
-    run_dir = runs / "remnant"
-    train, val = load_split(cache, "train"), load_split(cache, "val")
-    generator = FaceModel("inpaint", bundle / "inpaint.keras")
-    train_pairs, val_pairs = remnant_pairs(train, generator, seed=0), remnant_pairs(val, generator, seed=1)
-    keras.mixed_precision.set_global_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
-    model = nets.mask_segmenter("remnant", channels=4)
-    # The rate decays to 0 over the run: its last epochs settle instead of ending on a noisy step.
-    steps = epochs * math.ceil(len(train_pairs["inputs"]) / batch_size)
-    model.compile(keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-3, steps)), loss=region_loss,
-                  metrics=[keras.metrics.BinaryIoU(target_class_ids=[1], name="iou")])
-
-    run_dir.mkdir(parents=True, exist_ok=True)
-    start = time.time()
-    history = model.fit(region_dataset(train_pairs["inputs"], train_pairs["targets"], batch_size, True),
-                        validation_data=region_dataset(val_pairs["inputs"], val_pairs["targets"], batch_size, False), epochs=epochs, verbose=2,
-                        callbacks=[HistoryLog(run_dir / "history.csv", append=False)])
-    seconds = time.time() - start
-    spec = {
-        "name": "remnant",
-        "architecture": "masknet's small U-Net (16-32-64-128-256 filters, concatenated skips) with 4 input channels, sigmoid",
-        "input": {"size": 128, "channels": 4, "scale": "RGB / 255, region 0/1",
-                  "content": "inpaint's result in the canonical frame, then the region it redrew"},
-        "output": {"channels": 1, "scale": "probability", "content": "pieces of mask the region missed, left standing in the result"},
-        "training": {**training_data(cache, train, len(val["source"])),
-                     "pairs_made_with": f"inpaint {generator.spec['sha256'][:12]}: cut from the true region, or drawn "
-                                        "(binding, clear plastic, print) just outside it; see train/remnants.py",
-                     "recipe": "Adam 1e-3, cosine decay to 0, BCE + Dice", "precision": precision, "batch_size": batch_size,
-                     "epochs_run": epochs, "val_iou": float(history.history["val_iou"][-1]), "seconds": round(seconds, 1),
-                     "hardware": "2-core CPU (AMX)"},
-    }
-    return save_bundle(lambda: nets.mask_segmenter("remnant", channels=4), model, bundle, spec)

@@ -35,20 +35,20 @@ def seed_unet(out_channels: int = 3, name: str = "seed_unet") -> keras.Model:
     return keras.Model(inputs, outputs, name=name)
 
 
-def mask_segmenter(name: str = "masknet", channels: int = 3) -> keras.Model:
+def mask_segmenter(name: str = "masknet") -> keras.Model:
     """A small U-Net that finds the mask: RGB face in, probability of "covered by a mask" out.
 
     Concatenating skips, 16-32-64-128-256 filters: the mask is a large, smooth region, so a light
     network is enough and it costs little next to the inpainting generator. The fourth level
     (8x8 at the bottom) sees the whole lower face at once, which tells a scarf or printed mask
-    from the shirt below it. ``remnant`` is the same network with a fourth input channel (the region).
+    from the shirt below it.
     """
 
     def block(filters: int, x):
         x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
         return layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
 
-    inputs = keras.Input(shape=(frame.SIZE, frame.SIZE, channels))
+    inputs = keras.Input(shape=(frame.SIZE, frame.SIZE, 3))
     skips, x = [], inputs
     for filters in (16, 32, 64, 128):
         x = block(filters, x)

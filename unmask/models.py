@@ -29,7 +29,6 @@ MODELS: dict[str, ModelInfo] = {
     "rgb2rgb": ModelInfo("rgb2rgb", "the seed report's U-Net: masked face in, whole face out, in colour", "rgb"),
     "rgb2sketch": ModelInfo("rgb2sketch", "the seed report's U-Net: masked face in, pencil sketch out", "sketch"),
     "masknet": ModelInfo("masknet", "finds the mask: the covered region of a face, straps included", "region", "segment"),
-    "remnant": ModelInfo("remnant", "looks at inpaint's result for pieces of mask the region missed", "region", "segment"),
 }
 MAIN_MODELS = [name for name, info in MODELS.items() if info.output in ("rgb", "sketch")]
 DEFAULT_MODEL = "inpaint"  # beats the seed's rgb2rgb inside the mask: reports/evaluation.md

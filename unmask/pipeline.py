@@ -3,8 +3,7 @@
 Shaped like GFPGAN's restorer: ``pre_process`` finds and aligns faces, ``process`` runs the
 models on all faces of a photo as one batch, ``post_process`` pastes each result back into the
 full-resolution photo with a feathered edge. Mask-aware models (``inpaint``) first find the mask
-(``unmask.regions``: masknet, grown into the mask's colours) and replace only that region, then
-look at the result for a piece of mask the region missed (``remnant``) and redraw with it added;
+(``unmask.regions``: masknet, grown into the mask's colours) and replace only that region;
 whole-face models (the seed's) are pasted over the lower face only. Either way eyes, hair and
 background keep their original pixels. Where the region misses a piece of mask, the user can
 paint over it (``painted``): what they paint is redrawn too. No Gradio.
@@ -20,7 +19,6 @@ import numpy as np
 from unmask import faces as face_detection
 from unmask import frame, io, models
 from unmask.regions import find as find_mask_regions
-from unmask.regions import REMNANT_LOOKS, find_remnants
 from unmask.sketch import pencil_sketch
 
 MAX_FACES = 20  # more faces than this in one photo: the largest ones are processed
@@ -86,7 +84,6 @@ class Unmasker:
                  max_faces: int = MAX_FACES):
         self.model = models.load(model, None if model_path is None else str(model_path))
         self.segmenter = models.load("masknet") if self.model.info.kind == "inpaint" else None
-        self.remnant_finder = models.load("remnant") if self.model.info.kind == "inpaint" else None
         self.sketch_model = None
         if sketch_model:
             self.sketch_model = models.load(sketch_model, None if sketch_model_path is None else str(sketch_model_path))
@@ -131,7 +128,7 @@ class Unmasker:
         regions = None
         if self.segmenter is not None:
             faces, regions = inpaint_crops(self.model, self.segmenter, batch, np.stack([crop.photo for crop in crops]),
-                                           painted=painted, remnant_finder=self.remnant_finder)
+                                           painted=painted)
             alphas = np.stack([cv2.GaussianBlur(r.astype(np.float32), (0, 0), 1.5) for r in regions])
             alphas = np.maximum(alphas, regions)  # fully opaque inside, soft just outside
         else:
@@ -180,31 +177,15 @@ class Unmasker:
 
 def inpaint_crops(model: models.FaceModel, segmenter: models.FaceModel, batch: np.ndarray,
                   photo: np.ndarray | None = None, by_colour: bool = True,
-                  painted: np.ndarray | None = None,
-                  remnant_finder: models.FaceModel | None = None) -> tuple[np.ndarray, np.ndarray]:
+                  painted: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Find the mask in each crop and redraw only that region: (faces, regions) in the frame.
-    ``photo`` and ``by_colour``: as for ``unmask.regions.find``; ``painted`` is added to the region.
-    With ``remnant_finder``, the results are looked at again (``REMNANT_LOOKS`` times at most): a face
-    that still shows a piece of mask beside its region gets the piece added and is redrawn."""
+    ``photo`` and ``by_colour``: as for ``unmask.regions.find``; ``painted`` is added to the region."""
     regions = find_mask_regions(segmenter, batch, photo, by_colour=by_colour)
     if painted is not None:
         regions = regions | painted
-    faces = redraw(model, batch, regions)
-    for _ in range(REMNANT_LOOKS if remnant_finder is not None else 0):
-        missed = find_remnants(remnant_finder, faces, regions, photo)
-        again = missed.any(axis=(1, 2))
-        if not again.any():
-            break
-        regions = regions | missed
-        faces[again] = redraw(model, batch[again], regions[again])
-    return faces, regions
-
-
-def redraw(model: models.FaceModel, batch: np.ndarray, regions: np.ndarray) -> np.ndarray:
-    """The generator's pixels inside each region; every pixel outside it stays real."""
     blanked = batch * ~regions[..., None]
     faces = model.predict(np.concatenate([blanked, regions[..., None].astype(np.uint8) * 255], axis=-1))
-    return np.where(regions[..., None], faces, batch)
+    return np.where(regions[..., None], faces, batch), regions  # every pixel outside the region stays real
 
 
 def painted_at_photo_size(painted: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

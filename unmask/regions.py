@@ -10,11 +10,6 @@ region (``REACH_BELOW`` px more downwards, where masks and scarves hang on past 
 the border streaks of a tight crop: those copy the photo's edge, so a mask running off the photo
 runs on through them, and counting them as surely not mask would teach GrabCut that the mask's
 colours are the background's.
-
-What both still miss (a white binding under the eyes, a clear nose piece, a sliver by the ear)
-shows up once the face is redrawn: a piece of mask standing beside freshly drawn skin.
-``find_remnants`` asks ``remnant``, trained on such results (``train.remnants``), where those
-pieces are; the pipeline adds them to the region and redraws.
 """
 from __future__ import annotations
 
@@ -110,40 +105,3 @@ def grow_by_colour(crop: np.ndarray, probability: np.ndarray, region: np.ndarray
     cv2.grabCut(np.ascontiguousarray(crop), labels, None, np.zeros((1, 65)), np.zeros((1, 65)),
                 GRABCUT_ROUNDS, cv2.GC_INIT_WITH_MASK)
     return region | (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
-
-
-REMNANT_REACH = 12  # px from the region within which ``remnant`` may add a piece
-REMNANT_PROBABILITY = 128  # of 255; at 77 (0.3) it adds to 79 faces instead of 76 of 143 (real_masked files 600-799)
-MIN_REMNANT_AREA = 10  # px: smaller specks are noise, not a piece of mask
-REMNANT_LOOKS = 2  # a second look finds the rest of a binding whose first piece the first look found
-
-
-def eyes_and_above() -> np.ndarray:
-    """(128, 128) bool: what a remnant may never reach: each eye (an ellipse about its template
-    point) and everything above them. Between the eyes it may go higher than ``frame.EYE_CLEARANCE_ROW``:
-    a nose piece or binding runs over the bridge of the nose there."""
-    keep_out = np.zeros((frame.SIZE, frame.SIZE), np.uint8)
-    for x, y in frame.TEMPLATE[:2]:
-        cv2.ellipse(keep_out, (int(x), int(y)), (12, 7), 0, 0, 360, 1, -1)
-    keep_out[: int(frame.TEMPLATE[0][1]) - 4] = 1
-    return keep_out > 0
-
-
-def find_remnants(finder: FaceModel, results: np.ndarray, found: np.ndarray, photo: np.ndarray | None = None) -> np.ndarray:
-    """(N, 128, 128) bool: pieces of mask that ``found`` missed and the inpainted ``results`` still
-    show (a binding under the eyes, a sliver by the ear), as ``remnant`` sees them. Like the
-    colour growth, it only adds pixels near the region, away from the eyes and from the photo,
-    each piece grown by 1 px so its edge goes too."""
-    probabilities = finder.predict(np.concatenate([results, found[..., None].astype(np.uint8) * 255], axis=-1))[..., 0]
-    reach = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * REMNANT_REACH + 1, 2 * REMNANT_REACH + 1))
-    allowed = ~eyes_and_above()
-    pieces = []
-    for probability, region, from_photo in zip(probabilities, found, [None] * len(found) if photo is None else photo):
-        may_add = allowed & ~region & (cv2.dilate(region.astype(np.uint8), reach) > 0)
-        if from_photo is not None:
-            may_add &= from_photo
-        piece = (probability >= REMNANT_PROBABILITY) & may_add
-        count, labels, stats, _ = cv2.connectedComponentsWithStats(piece.astype(np.uint8), connectivity=8)
-        piece = np.isin(labels, 1 + np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] >= MIN_REMNANT_AREA))
-        pieces.append((cv2.dilate(piece.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & may_add)
-    return np.stack(pieces)
