@@ -88,20 +88,3 @@ def test_a_mask_running_off_the_photo_is_followed_into_the_border_streaks():
     assert not followed[100:, :20].any() and not followed[100:, 108:].any()  # the skin's streaks stay out
     unknown = regions.grow_by_colour(crop, probability, region)  # every pixel taken for the photo's
     assert not unknown[70 + regions.COLOUR_BAND + regions.REACH_BELOW + 1 :].any()
-
-
-def test_the_top_edge_reaches_up_to_a_binding_but_never_over_the_eyes():
-    masknet_region = np.zeros((frame.SIZE, frame.SIZE), bool)
-    masknet_region[66:112, 22:106] = True  # stops under a white binding at rows 60-65
-    masknet_region[112:120, 60:70] = True  # a strap below the mouth: its columns keep their top
-    reached = regions.reach_up(masknet_region[None])[0]
-    assert reached[masknet_region].all()  # it only ever adds
-    assert reached[60:66, 22:106].all()  # the binding is now inside
-    assert not reached[: 66 - regions.REACH_ABOVE].any()
-    assert not reached[:, :22].any() and not reached[:, 106:].any()
-    high = np.zeros_like(masknet_region)
-    high[frame.EYE_CLEARANCE_ROW + 3 : 100, 40:90] = True
-    assert not regions.reach_up(high[None])[0][: frame.EYE_CLEARANCE_ROW].any()
-    chin_only = np.zeros_like(masknet_region)
-    chin_only[100:120, 40:90] = True  # no top edge near the eyes: nothing to reach for
-    assert np.array_equal(regions.reach_up(chin_only[None])[0], chin_only)

@@ -22,8 +22,6 @@ from unmask.models import FaceModel
 GROW = 2  # px every region is grown by, as in training, so the mask's anti-aliased edge is redrawn too
 COLOUR_BAND = 10  # px beyond masknet's region that GrabCut may add
 REACH_BELOW = 20  # px further that it may add below the region
-UPPER_FACE_ROWS = 80  # rows down to the mouth: where a mask's top edge can be
-REACH_ABOVE = 10  # px the region is taken further up, towards the eyes (never above EYE_CLEARANCE_ROW)
 GRABCUT_ROUNDS = 2  # a third round changes 3 px per face on average (real_masked files 200-399)
 SURE_MASK_PROBABILITY = 230  # of 255: pixels this sure (away from the edge) are never questioned
 
@@ -44,22 +42,7 @@ def from_probabilities(probabilities: np.ndarray, crops: np.ndarray, photo: np.n
     found = clean(probabilities, grow=0)
     photos = [None] * len(crops) if photo is None else photo
     grown = np.stack([grow_by_colour(*face) for face in zip(crops, probabilities, found, photos)])
-    return reach_up(clean(grown.astype(np.uint8) * 255, grow=grow))
-
-
-def reach_up(regions: np.ndarray, reach: int = REACH_ABOVE) -> np.ndarray:
-    """Take each region's top edge ``reach`` px further up, stopping under the eyes.
-
-    A real mask's top edge often looks like no mask the renderer drew: a white binding, a nose
-    wire, a clear plastic nose piece. masknet stops short of it and GrabCut, which grows by
-    colour, cannot reach it either, so the app left a strip of mask under the eyes. The strip
-    lies in the ``reach`` px above the region, in the columns the region covers above the mouth;
-    redrawing that much skin costs little where no strip was."""
-    rows = np.arange(frame.SIZE)[None, :, None]
-    has_top = regions[:, :UPPER_FACE_ROWS].any(axis=1, keepdims=True)
-    top = np.where(has_top, regions.argmax(axis=1)[:, None], frame.SIZE)
-    above = (rows < top) & (rows >= np.maximum(top - reach, frame.EYE_CLEARANCE_ROW))
-    return regions | (above & has_top)
+    return clean(grown.astype(np.uint8) * 255, grow=grow)
 
 
 def mask_probabilities(segmenter: FaceModel, batch: np.ndarray) -> np.ndarray:
