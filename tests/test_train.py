@@ -136,9 +136,10 @@ def test_mask_aware_models_train_and_keep_every_real_pixel(prepared, tmp_path):
     before = tmp_path / "before"
     shutil.copytree(bundle, before)
     gan.fit_inpaint(cache, epochs=1, batch_size=4, precision="float32", runs=runs, bundle=bundle, resume=True,
-                    l1_weight=30, line_weight=100)
+                    l1_weight=30, line_weight=100, reach_up=12)
     resumed = json.loads((bundle / "inpaint.json").read_text())["training"]
     assert "adversarial + 30 x L1 + 100 x L1 of the differences across" in resumed["recipe"]
+    assert "region taken 0-12 px further up" in resumed["recipe"]
     assert resumed["epochs_run"] == 2 and resumed["continued_from"]["epochs_run"] == first["epochs_run"] == 1
     assert (runs / "inpaint" / "samples" / "epoch_002.png").exists() and (runs / "inpaint" / "discriminator.weights.h5").exists()
     summary = evaluate(cache, ["inpaint"], tmp_path / "reports", update_json=True, weights_dir=bundle, runs=runs)
@@ -228,6 +229,28 @@ def test_the_line_loss_charges_a_vertical_line_more_than_texture_of_the_same_l1(
     outside_photo = valid.copy()
     outside_photo[:, :, 30:35] = 0
     assert charges(line, outside_photo) == (0.0, 0.0)
+
+
+def test_training_regions_reach_up_towards_the_eyes_but_never_over_them():
+    """Each region is taken up by its own random 0..most px, above its top edge only, in the
+    columns it covers above the mouth, never above the eye line; the same seed, the same regions."""
+    from train import gan
+    from unmask import frame
+
+    region = np.zeros((200, frame.SIZE, frame.SIZE), bool)
+    region[:, 66:112, 22:106] = True  # a mask's body, its top edge under the nose
+    region[:, 112:120, 10:20] = True  # a strap below the mouth: its columns keep their top
+    reached = gan.reached(region, 12)
+    assert reached[region].all()  # it only ever adds
+    added = reached & ~region
+    rows_added = added[:, :, 60].sum(axis=1)
+    assert rows_added.min() == 0 and rows_added.max() == 12 and len(set(rows_added)) == 13
+    assert np.array_equal(added.any(axis=1), np.repeat(rows_added[:, None] > 0, frame.SIZE, 1) & region[:, :80].any(axis=1))
+    assert not added[:, 66:].any() and not added[:, :, :22].any() and not added[:, :, 106:].any()
+    high = np.zeros_like(region[:1])
+    high[:, frame.EYE_CLEARANCE_ROW + 3 : 100, 40:90] = True
+    assert not gan.reached(high, 12, seed=1)[:, : frame.EYE_CLEARANCE_ROW].any()
+    assert np.array_equal(gan.reached(region, 12), reached)
 
 
 def test_the_history_widens_its_columns_when_a_resumed_run_logs_a_new_term(tmp_path):

@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> None:
     fit.add_argument("--line-weight", type=float, default=0.0,
                      help="inpaint: weight of L1 between differences across, averaged over 15 rows of each column (0: off); "
                           "charges vertical lines the photo lacks, not texture")
+    fit.add_argument("--reach-up", type=int, default=0,
+                     help="inpaint: take each training region a random 0..N px further up towards the eyes, as the app's region is")
     fit.add_argument("--minutes", type=float, default=None, help="inpaint: stop after the epoch that passes this budget")
 
     blend = commands.add_parser("blend", help="move the bundled generator part of the way towards a continuation of it")
@@ -116,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
                 gan.fit_masknet(args.cache, epochs, args.batch_size, args.precision, args.runs, args.bundle)
             else:
                 gan.fit_inpaint(args.cache, epochs, args.batch_size, args.precision, args.runs, args.bundle, args.minutes,
-                                args.resume, args.l1_weight, args.line_weight)
+                                args.resume, args.l1_weight, args.line_weight, args.reach_up)
     elif args.command == "blend":
         from train.gan import blend_inpaint
 
