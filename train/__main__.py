@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
                      help="inpaint: weight of L1 between differences across, averaged over 15 rows of each column (0: off); "
                           "charges vertical lines the photo lacks, not texture")
     fit.add_argument("--reach-up", type=int, default=0,
-                     help="inpaint: take each training region a random 0..N px further up towards the eyes, as the app's region is")
+                     help="inpaint: take each training region a random 0..N px further up towards the eyes, as a region painted over a binding is")
     fit.add_argument("--minutes", type=float, default=None, help="inpaint: stop after the epoch that passes this budget")
 
     blend = commands.add_parser("blend", help="move the bundled generator part of the way towards a continuation of it")
