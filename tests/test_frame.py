@@ -59,3 +59,36 @@ def test_a_crop_knows_which_of_its_pixels_are_replicated_border(astronaut, astro
     assert valid[64, 64] and not valid.all()
     assert not valid[0].any() or not valid[:, 0].any()
     assert frame.align(astronaut, astronaut_face.landmarks).photo.all()
+
+
+def test_a_pasted_face_fades_out_where_the_photo_goes_on_past_the_frame(astronaut, astronaut_face):
+    """A region that reaches the frame's edge (a scarf down the neck) must not end on a straight
+    line across the photo: the paste-back weight falls to 0 at the frame's edges inside the photo."""
+    crop = frame.align(astronaut, astronaut_face.landmarks)
+    assert crop.photo.all()  # the astronaut's frame lies wholly inside the photo
+    fade = frame.edge_fade(crop.photo)
+    assert fade[-1].max() == 0 and fade[:, 0].max() == 0 and fade[64, 64] == 1
+    assert fade[-frame.EDGE_FADE - 1 :: -1][0, 64] == 1 and 0 < fade[-3, 64] < 1  # only the last EDGE_FADE rows fade
+
+    white = np.full_like(crop.pixels, 255)
+    whole = np.ones((frame.SIZE, frame.SIZE), np.float32)
+    inverse = frame.invert(crop.matrix)
+    inside, outside = (np.round(frame.transform_points(inverse, [[64, row]])[0]).astype(int) for row in (126, 130))
+
+    def step(alpha):
+        pasted = frame.paste(astronaut, white, crop.matrix, alpha).astype(int)
+        return np.abs(pasted[inside[1], inside[0]] - pasted[outside[1], outside[0]]).mean()
+
+    own = np.abs(astronaut[inside[1], inside[0]].astype(int) - astronaut[outside[1], outside[0]]).mean()
+    assert step(whole) > own + 60  # the straight line the fade is there to avoid
+    assert step(whole * fade) < own + 30
+
+
+def test_frame_edges_beyond_the_photo_need_no_fade():
+    """A tight crop's frame edges lie in replicated border, which is never pasted: no fade there."""
+    photo = np.zeros((frame.SIZE, frame.SIZE), bool)
+    photo[14:114, 14:114] = True  # the photo ends inside the frame on every side
+    assert (frame.edge_fade(photo) == 1).all()
+    photo[114:, 14:114] = True  # ...except at the bottom, where it goes on past the frame
+    fade = frame.edge_fade(photo)
+    assert fade[-1, 14:114].max() == 0 and (fade[: -frame.EDGE_FADE] == 1).all()

@@ -15,6 +15,9 @@ import numpy as np
 SIZE = 128
 # Rows above this (the eyes and everything over them) always keep the photo's own pixels.
 EYE_CLEARANCE_ROW = 53
+# Pasted faces fade out over this many px at the frame's edges that lie inside the photo: the
+# chin ends around row 112, so the fade stays below it.
+EDGE_FADE = 10
 
 # Five landmarks in the 128x128 frame: left eye, right eye, nose tip, left and right mouth corner
 # (left/right as seen in the image). Eye distance 34 px, eyes-to-mouth 36 px: the forehead starts
@@ -107,6 +110,21 @@ def lower_face_alpha(feather: float = 2.0) -> np.ndarray:
     alpha = cv2.GaussianBlur(canvas, (0, 0), feather)
     alpha[:EYE_CLEARANCE_ROW] = 0
     return alpha
+
+
+def edge_fade(photo: np.ndarray, width: float = EDGE_FADE) -> np.ndarray:
+    """(SIZE, SIZE) float32 paste-back weight: 1, falling to 0 at the frame's edges where the photo
+    goes on past them (``photo``: a ``Crop``'s). The models draw only inside the frame; where the
+    mask runs on past its edge (a scarf down the neck, a face filling the photo), pasting their
+    output at full weight up to the edge would cut a straight line across the photo. Edges beyond
+    the photo's own (tight crops) need no fade: nothing past them is pasted."""
+    distance = np.ones(photo.shape, np.uint8)
+    border = np.zeros(photo.shape, bool)
+    border[[0, -1]] = border[:, [0, -1]] = True
+    distance[border & photo] = 0
+    if distance.all():
+        return np.ones(photo.shape, np.float32)
+    return np.clip(cv2.distanceTransform(distance, cv2.DIST_L2, 5) / width, 0, 1).astype(np.float32)
 
 
 def paste(image: np.ndarray, crop_pixels: np.ndarray, matrix: np.ndarray, alpha: np.ndarray,

@@ -138,6 +138,7 @@ class Unmasker:
             alphas = np.repeat(self.lower_face[None], len(batch), axis=0)
             if painted is not None:
                 alphas = np.maximum(alphas, painted)
+        alphas = alphas * np.stack([frame.edge_fade(crop.photo) for crop in crops])
         sketches = self.sketch_model.predict(batch)[..., 0] if self.sketch_model else None
         return _Generated(faces, alphas, regions, sketches)
 

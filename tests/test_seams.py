@@ -1,0 +1,41 @@
+"""``python -m train seams`` on the repo's scarf example, whose scarf runs on past the frame's bottom edge."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from train.__main__ import main
+from train.seams import edge_step
+from unmask import frame, io
+from unmask.faces import detect
+
+
+def test_seams_measures_the_step_where_the_region_meets_the_frame_edge(tmp_path, capsys):
+    real_dir = tmp_path / "data" / "real_masked"
+    real_dir.mkdir(parents=True)
+    shutil.copy(Path("examples") / "astronaut_scarf.jpg", real_dir)
+    (real_dir / "broken.jpg").write_bytes(b"not an image")  # skipped, as the app would refuse it
+
+    main(["seams", "--data", str(tmp_path / "data"), "--files", "0:2", "--out", str(tmp_path / "seams")])
+
+    printed = capsys.readouterr().out
+    assert "1 faces whose region meets the frame's edge" in printed
+    assert "seams (a step over 2x the photo's own + 5): 0 of 1" in printed  # the pasted face fades out
+    assert (tmp_path / "seams" / "seams_0-2.png").exists()
+
+
+def test_edge_step_compares_the_result_with_the_photo_at_the_same_lines():
+    photo = io.read(Path("examples") / "astronaut_scarf.jpg").pixels
+    crop = frame.align(photo, detect(photo)[0].landmarks)
+    everywhere = np.ones((frame.SIZE, frame.SIZE), bool)
+    own_step, same = edge_step(photo, photo, crop.matrix, everywhere)
+    assert own_step == same
+    white = frame.paste(photo, np.full_like(crop.pixels, 255), crop.matrix, everywhere.astype(np.float32))
+    assert edge_step(photo, white, crop.matrix, everywhere)[0] > own_step + 50
+    faded = frame.paste(photo, np.full_like(crop.pixels, 255), crop.matrix, frame.edge_fade(crop.photo))
+    assert edge_step(photo, faded, crop.matrix, everywhere)[0] < edge_step(photo, white, crop.matrix, everywhere)[0] / 2
+    nowhere_near_the_edge = np.zeros_like(everywhere)
+    nowhere_near_the_edge[60:100, 40:90] = True
+    assert edge_step(photo, white, crop.matrix, nowhere_near_the_edge) is None
