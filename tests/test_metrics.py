@@ -39,3 +39,22 @@ def test_detail_ratio_is_one_for_the_photo_and_near_zero_for_a_flat_fill():
     flat[region] = photo[region].mean(axis=0).astype(np.uint8)
     assert metrics.detail_ratio(photo, photo, region) == 1.0
     assert metrics.detail_ratio(flat, photo, region) < 0.05
+
+
+def test_mask_ghost_is_one_for_the_mask_showing_through_and_near_zero_for_a_face_drawn_afresh():
+    region = np.zeros((frame.SIZE, frame.SIZE), bool)
+    region[70:110, 40:90] = True
+    masked = skin(0)
+    masked[70:110:4, 40:90] = (40, 40, 160)  # a striped print
+    assert metrics.mask_ghost(masked, masked, region) > 0.9999
+    faint = (0.8 * skin(1) + 0.2 * masked).astype(np.uint8)  # the print still faintly there
+    assert metrics.mask_ghost(faint, masked, region) > 0.8
+    assert abs(metrics.mask_ghost(skin(2), masked, region)) < 0.1
+    flat = skin(0)
+    flat[region] = (200, 160, 140)
+    assert abs(metrics.mask_ghost(flat, masked, region)) < 0.1
+    # Light falling alike on the mask and on the face drawn under it is not the mask showing through.
+    shading = np.linspace(0.6, 1.0, frame.SIZE)[None, :, None]
+    assert abs(metrics.mask_ghost((skin(3) * shading).astype(np.uint8), (masked * shading).astype(np.uint8), region)) < 0.1
+    # Sketches (grey) are scored alike.
+    assert metrics.mask_ghost(masked[..., 0], masked[..., 0], region) > 0.9999

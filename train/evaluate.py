@@ -22,7 +22,7 @@ from unmask.sketch import pencil_sketch
 
 AGE_BANDS = [(0, 12, "0-12"), (13, 19, "13-19"), (20, 39, "20-39"), (40, 59, "40-59"), (60, 200, "60+")]
 HEADLINE = ["psnr_face", "ssim_face", "psnr_region", "ssim_region", "l1_region", "detail_ratio", "chin_line", "identity",
-            "bce", "accuracy"]
+            "mask_ghost", "bce", "accuracy"]
 DECIBELS = ("psnr_face", "psnr_region")
 
 
@@ -81,6 +81,8 @@ def score(outputs: np.ndarray, targets: np.ndarray, test: dict[str, np.ndarray],
         row["chin_line"] = (metrics.chin_line(outputs[i], targets[i], test["region"][i] & test["valid"][i], test["landmarks"][i])
                             if outputs.ndim == 4 else float("nan"))
         row["identity"] = float(np.linalg.norm(identity[0].embed(outputs[i]) - identity[1][i])) if identity else float("nan")
+        masked = test["masked"][i] if outputs.ndim == 4 else pencil_sketch(test["masked"][i])
+        row["mask_ghost"] = metrics.mask_ghost(outputs[i], masked, test["region"][i] & test["valid"][i])
         row.update(kind=str(test["kind"][i]), age_band=age_band(int(test["age"][i])))
         rows.append(row)
     return rows
@@ -202,7 +204,9 @@ def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bo
                 "output over ground truth (~1 real texture, ~0 a blob). `chin_line`: share of faces with a thin "
                 "vertical line under the mouth that the photo lacks (darker by over 4 grey levels than its own "
                 "strongest there; the GAN once drew such lines down from the mouth corners). `identity`: distance between dlib "
-                "face-recognition embeddings of output and ground truth (below 0.6 = dlib's same person). "
+                "face-recognition embeddings of output and ground truth (below 0.6 = dlib's same person). `mask_ghost`: "
+                "correlation inside the region between the texture (grey less its 1.5 px blur) of output and masked "
+                "input (for sketches, its pencil sketch): how much of the mask shows through (~0 drawn afresh, 1 the mask itself). "
                 "bce and accuracy are the seed report's own measures. Telea and Navier-Stokes are given the "
                 "true mask region; mask-aware models find it themselves with masknet.\n"]
     summary, spot_checks = {}, {}

@@ -78,6 +78,25 @@ def detail_ratio(output: np.ndarray, target: np.ndarray, region: np.ndarray) -> 
     return laplacian_variance(output) / max(laplacian_variance(target), 1e-6)
 
 
+GHOST_TEXTURE_SIGMA = 1.5  # px: mask_ghost compares texture, each grey image less its Gaussian blur this wide
+
+
+def mask_ghost(output: np.ndarray, masked: np.ndarray, region: np.ndarray) -> float:
+    """Correlation, inside the region, between the texture of the output and of the masked input:
+    how much of the mask (its print, pleats, edges) shows through. Texture is the grey image less
+    its blur, so the light falling alike on a mask and on the face under it does not count. Near 0
+    for a face drawn afresh (the true faces score -0.02), 1 for the mask itself. It needs no
+    ground truth, so it also scores real photos."""
+    def texture(image):
+        grey = (cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image).astype(np.float32)
+        return (grey - cv2.GaussianBlur(grey, (0, 0), GHOST_TEXTURE_SIGMA))[region].astype(np.float64)
+
+    drawn, mask = texture(output), texture(masked)
+    if drawn.size < 2 or drawn.std() == 0 or mask.std() == 0:
+        return 0.0  # nothing drawn or nothing to copy
+    return float(np.corrcoef(drawn, mask)[0, 1])
+
+
 LINE_VISIBLE = 4.0  # grey levels darker than the photo's own strongest line there: a line the model drew
 
 
