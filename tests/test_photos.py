@@ -1,4 +1,4 @@
-"""``python -m train seams`` on the repo's scarf example, whose scarf runs on past the frame's bottom edge."""
+"""``python -m train photos`` on the repo's scarf example, whose scarf runs on past the frame's bottom edge."""
 from __future__ import annotations
 
 import shutil
@@ -7,23 +7,37 @@ from pathlib import Path
 import numpy as np
 
 from train.__main__ import main
-from train.seams import edge_step
+from train.photos import edge_step
 from unmask import frame, io
 from unmask.faces import detect
 
 
-def test_seams_measures_the_step_where_the_region_meets_the_frame_edge(tmp_path, capsys):
+def test_photos_measures_ghosts_and_the_step_where_the_region_meets_the_frame_edge(tmp_path, capsys):
     real_dir = tmp_path / "data" / "real_masked"
     real_dir.mkdir(parents=True)
     shutil.copy(Path("examples") / "astronaut_scarf.jpg", real_dir)
     (real_dir / "broken.jpg").write_bytes(b"not an image")  # skipped, as the app would refuse it
+    summaries = {}
+    for sketch_model in ("pencil", "rgb2sketch"):
+        main(["photos", "--data", str(tmp_path / "data"), "--files", "0:2", "--sketch-model", sketch_model,
+              "--out", str(tmp_path / sketch_model)])
+        summaries[sketch_model] = capsys.readouterr().out
 
-    main(["seams", "--data", str(tmp_path / "data"), "--files", "0:2", "--out", str(tmp_path / "seams")])
-
-    printed = capsys.readouterr().out
-    assert "1 faces whose region meets the frame's edge" in printed
+    printed = summaries["pencil"]
+    assert ": 1 faces\n" in printed and "1 faces whose region meets the frame's edge" in printed
     assert "seams (a step over 2x the photo's own + 5): 0 of 1" in printed  # the pasted face fades out
-    assert (tmp_path / "seams" / "seams_0-2.png").exists()
+    assert (tmp_path / "pencil" / "edges_0-2.png").exists()
+
+    def ghosts(text: str) -> tuple[float, float]:
+        line = next(line for line in text.splitlines() if line.startswith("mask ghost"))
+        return tuple(float(part.split()[-1]) for part in line.split(":")[-1].split(","))
+
+    colour, sketch = ghosts(printed)
+    seed_colour, seed_sketch = ghosts(summaries["rgb2sketch"])
+    assert colour == seed_colour and colour < 0.3  # inpaint draws the face afresh
+    # The scarf's stripes show through the seed's sketch model, which sees the masked face; not
+    # through the pencil recipe drawn from the colour result.
+    assert sketch < 0.3 < seed_sketch
 
 
 def test_edge_step_compares_the_result_with_the_photo_at_the_same_lines():

@@ -1,4 +1,4 @@
-"""``python -m train prepare|fit|blend|evaluate|look|seams|publish``: every bundled model can be rebuilt from here."""
+"""``python -m train prepare|fit|blend|evaluate|look|photos|publish``: every bundled model can be rebuilt from here."""
 from __future__ import annotations
 
 import argparse
@@ -89,11 +89,12 @@ def main(argv: list[str] | None = None) -> None:
     look.add_argument("--masknet-alone", action="store_true",
                       help="also show each bundle's result with masknet's region alone, before it is grown into the mask's colours")
 
-    seam = commands.add_parser("seams", help="step across the frame's edge where the pasted face meets real photos")
-    seam.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding real_masked/")
-    seam.add_argument("--files", type=file_range, default=(600, 800), help="START:STOP of the photos sorted by name")
-    seam.add_argument("--model", default="inpaint", help="the model to paste, by name")
-    seam.add_argument("--out", type=Path, default=Path("build/seams"))
+    photos = commands.add_parser("photos", help="the app on whole real photos: mask ghosts, and seams at the frame's edge")
+    photos.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding real_masked/")
+    photos.add_argument("--files", type=file_range, default=(600, 800), help="START:STOP of the photos sorted by name")
+    photos.add_argument("--model", default="inpaint", help="the colour model, by name")
+    photos.add_argument("--sketch-model", default="pencil", help="pencil (from the colour result) or a sketch model's name")
+    photos.add_argument("--out", type=Path, default=Path("build/photos"))
 
     pub = commands.add_parser("publish", help="upload the bundled models and a model card to the Hub, tagged")
     pub.add_argument("--repo-id", required=True, help="OWNER/NAME on the Hugging Face Hub")
@@ -138,10 +139,10 @@ def main(argv: list[str] | None = None) -> None:
         from train.look import look
 
         look(args.data / "real_masked", *args.files, args.bundles, args.out, args.masknet_alone)
-    elif args.command == "seams":
-        from train.seams import seams
+    elif args.command == "photos":
+        from train.photos import check_photos
 
-        seams(args.data / "real_masked", *args.files, args.model, args.out)
+        check_photos(args.data / "real_masked", *args.files, args.model, args.sketch_model, args.out)
     elif args.command == "publish":
         from train.publish import publish
 

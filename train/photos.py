@@ -1,16 +1,23 @@
-"""Where the pasted face meets the photo at the edge of the frame, on real masked photos.
+"""Checks of the app on whole real masked photos, where no ground truth exists.
 
-    python -m train seams --data ../shared/data --files 600:800
+    python -m train photos --data ../shared/data --files 600:800
 
-The models draw inside the 128x128 frame only. When the region they redraw reaches the frame's
-edge and the photo goes on past it (a scarf down the neck, a face filling the photo), the result
-can end on a straight line across the photo. ``train look`` cannot show that: its tiles stop
-inside the frame. This runs the app's own ``Unmasker`` on whole photos and, for every face whose
-region meets the frame's edge inside the photo, measures the sharpest step near that edge: the
-mean absolute difference (0-255, RGB) between two lines 3 frame px apart, parallel to the edge,
-at the offset (0 to ``frame.EDGE_FADE`` + 2 px in from the edge) where it is largest; and the same
-in the photo itself. A fade that only moved the line inwards would still show as a step. It
-writes a sheet of those photos, input beside result.
+Runs the app's own ``Unmasker`` on each photo, as on an upload (detection, alignment, the models,
+paste-back), and measures two things that need no ground truth:
+
+- **mask ghost**: inside the region each face's result redraws, the correlation between the
+  result and the masked photo (``train.metrics.mask_ghost``), for the colour result and for the
+  sketch (against the masked photo's own pencil sketch): how much of the mask shows through.
+- **seams at the frame's edge**: the models draw inside the 128x128 frame only. When the region
+  reaches the frame's edge and the photo goes on past it (a scarf down the neck, a face filling
+  the photo), the result could end on a straight line across the photo, which ``train look``'s
+  tiles (inside the frame) cannot show. For those faces this measures the sharpest step near
+  the edge: the mean absolute difference (0-255, RGB) between two lines 3 frame px apart,
+  parallel to the edge, at the offset (0 to ``frame.EDGE_FADE`` + 2 px in from the edge) where it
+  is largest; and the same in the photo itself. A fade that only moved the line inwards would
+  still show as a step.
+
+It writes a sheet of the photos whose region meets the frame's edge, input beside result.
 """
 from __future__ import annotations
 
@@ -21,8 +28,10 @@ import numpy as np
 from tqdm import tqdm
 
 from train.prepare import list_images
+from train.metrics import mask_ghost
 from unmask import frame, io
 from unmask.pipeline import FaceResult, NoFaceFound, Unmasker
+from unmask.sketch import pencil_sketch
 
 # Pairs of sample lines in the frame, (x, y) per point at t along the edge, ``o`` px further in:
 # the inner line, and the outer one 3 px nearer the edge (at o = 0, just past it). The top edge is
@@ -77,17 +86,23 @@ def redrawn_part(face: FaceResult) -> np.ndarray:
     return face.region if face.region is not None else frame.lower_face_alpha() > 0.5
 
 
-def seams(real_dir: Path, start: int, stop: int, model: str, out: Path) -> dict[str, float]:
-    unmasker = Unmasker(model, sketch_model=None)
-    steps, tiles = [], []
+def check_photos(real_dir: Path, start: int, stop: int, model: str, sketch_model: str, out: Path) -> dict[str, float]:
+    unmasker = Unmasker(model, sketch_model)
+    ghosts, sketch_ghosts, steps, tiles = [], [], [], []
     for source in tqdm(list_images(real_dir)[start:stop], desc="unmasking", unit="photo"):
         try:
             prepared = unmasker.pre_process(io.read(source).pixels)
         except (NoFaceFound, io.UnreadableImage):  # as a user's photo would be: skipped
             continue
         result = unmasker.post_process(prepared, unmasker.process(prepared.crops))
+        # The masked photo's own sketch, drawn as post_process draws the result's.
+        masked_sketch = pencil_sketch(result.original, blur=int(round(15 / frame.scale_of(prepared.crops[0].matrix))))
         for crop, face in zip(prepared.crops, result.faces):
-            measured = edge_step(result.original, result.image, crop.matrix, redrawn_part(face))
+            redrawn = redrawn_part(face)
+            inside = redrawn & crop.photo
+            ghosts.append(mask_ghost(frame.warp(result.image, crop.matrix), crop.pixels, inside))
+            sketch_ghosts.append(mask_ghost(frame.warp(result.sketch, crop.matrix), frame.warp(masked_sketch, crop.matrix), inside))
+            measured = edge_step(result.original, result.image, crop.matrix, redrawn)
             if measured is None:
                 continue
             steps.append(measured)
@@ -96,20 +111,25 @@ def seams(real_dir: Path, start: int, stop: int, model: str, out: Path) -> dict[
             cv2.putText(tile, f"{source.name} {measured[0]:.0f}/{measured[1]:.0f}", (3, 14),
                         cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 0), 1)
             tiles.append(tile)
-    if not steps:
-        print(f"no face in files {start}:{stop} of {real_dir} has its region meet the frame's edge inside the photo")
+    if not ghosts:
+        print(f"no face found in files {start}:{stop} of {real_dir}")
         return {"faces": 0}
-    result_steps, own_steps = np.array(steps).T
-    seams_count = int((result_steps > OWN_STEP_FACTOR * own_steps + OWN_STEP_MARGIN).sum())
-    summary = {"faces": len(steps), "step": float(result_steps.mean()), "own_step": float(own_steps.mean()),
-               "seams": seams_count}
-    out.mkdir(parents=True, exist_ok=True)
-    tiles += [np.zeros_like(tiles[0])] * (len(tiles) % 2)
-    rows = [np.concatenate(tiles[k : k + 2], axis=1) for k in range(0, len(tiles), 2)]
-    sheet = out / f"seams_{start}-{stop}.png"
-    cv2.imwrite(str(sheet), cv2.cvtColor(np.concatenate(rows), cv2.COLOR_RGB2BGR))
-    print(f"files {start}:{stop} of {real_dir}, model {model}: {len(steps)} faces whose region meets the frame's edge "
-          f"inside the photo\n| | mean step across the edge (0-255) |\n|---|---|\n| the photo itself | {own_steps.mean():.1f} |\n"
-          f"| the result | {result_steps.mean():.1f} |\nseams (a step over {OWN_STEP_FACTOR:g}x the photo's own + "
-          f"{OWN_STEP_MARGIN:g}): {seams_count} of {len(steps)}; sheet (input | result, step result/own): {sheet}")
+    summary = {"faces": len(ghosts), "mask_ghost": float(np.mean(ghosts)), "sketch_mask_ghost": float(np.mean(sketch_ghosts)),
+               "faces_at_edge": len(steps)}
+    print(f"files {start}:{stop} of {real_dir}, model {model}, sketch {sketch_model}: {len(ghosts)} faces\n"
+          f"mask ghost (0: drawn afresh, 1: the mask itself), mean: colour {summary['mask_ghost']:.3f}, "
+          f"sketch {summary['sketch_mask_ghost']:.3f}")
+    if steps:
+        result_steps, own_steps = np.array(steps).T
+        summary.update(step=float(result_steps.mean()), own_step=float(own_steps.mean()),
+                       seams=int((result_steps > OWN_STEP_FACTOR * own_steps + OWN_STEP_MARGIN).sum()))
+        out.mkdir(parents=True, exist_ok=True)
+        tiles += [np.zeros_like(tiles[0])] * (len(tiles) % 2)
+        rows = [np.concatenate(tiles[k : k + 2], axis=1) for k in range(0, len(tiles), 2)]
+        sheet = out / f"edges_{start}-{stop}.png"
+        cv2.imwrite(str(sheet), cv2.cvtColor(np.concatenate(rows), cv2.COLOR_RGB2BGR))
+        print(f"{len(steps)} faces whose region meets the frame's edge inside the photo; sharpest step near it (0-255): "
+              f"photo's own {summary['own_step']:.1f}, result {summary['step']:.1f}; seams (a step over "
+              f"{OWN_STEP_FACTOR:g}x the photo's own + {OWN_STEP_MARGIN:g}): {summary['seams']} of {len(steps)}; "
+              f"sheet (input | result, step result/own): {sheet}")
     return summary
