@@ -83,8 +83,8 @@ def save_outputs(result) -> tuple[str, str, str]:
 
 
 @functools.lru_cache(maxsize=4)
-def cached_unmasker(model: str) -> Unmasker:
-    return Unmasker(model)
+def cached_unmasker(model: str, sketch: str = models.DEFAULT_SKETCH_MODEL) -> Unmasker:
+    return Unmasker(model, sketch)
 
 
 def painted_layers(painting: dict | None) -> np.ndarray | None:
@@ -94,13 +94,13 @@ def painted_layers(painting: dict | None) -> np.ndarray | None:
     return painted if painted is not None and painted.any() else None
 
 
-def build_demo(get_unmasker: Callable[[str], Unmasker] = cached_unmasker) -> gr.Blocks:
-    def unmask_and_save(path: str | None, model: str, painted: np.ndarray | None, progress: gr.Progress):
+def build_demo(get_unmasker: Callable[[str, str], Unmasker] = cached_unmasker) -> gr.Blocks:
+    def unmask_and_save(path: str | None, model: str, sketch_model: str, painted: np.ndarray | None, progress: gr.Progress):
         if not path:
             raise gr.Error("Upload a photo, take one with the webcam, or pick an example first.")
         progress(0.2, desc="reading the photo, finding faces, unmasking")
         try:
-            result = get_unmasker(model).unmask_file(path, painted=painted)
+            result = get_unmasker(model, sketch_model).unmask_file(path, painted=painted)
         except io.UnreadableImage as error:
             raise gr.Error(f"Could not read that file: {error}") from None
         except (NoFaceFound, PaintingMismatch) as error:
@@ -109,14 +109,15 @@ def build_demo(get_unmasker: Callable[[str], Unmasker] = cached_unmasker) -> gr.
         progress(1.0, desc="done")
         return (before, after), sketch, result.summary()
 
-    def run(path: str | None, model: str, progress=gr.Progress()):
-        return unmask_and_save(path, model, None, progress)
+    def run(path: str | None, model: str, sketch: str = models.DEFAULT_SKETCH_MODEL, progress=gr.Progress()):
+        return unmask_and_save(path, model, sketch, None, progress)
 
-    def run_painted(path: str | None, model: str, painting: dict | None, progress=gr.Progress()):
+    def run_painted(path: str | None, model: str, painting: dict | None, sketch: str = models.DEFAULT_SKETCH_MODEL,
+                    progress=gr.Progress()):
         painted = painted_layers(painting)
         if painted is None or painting.get("background") is None:  # nothing painted, or not on the photo
             raise gr.Error("Unmask the photo first, then paint over the piece of mask that is left.")
-        return unmask_and_save(path, model, painted, progress)
+        return unmask_and_save(path, model, sketch, painted, progress)
 
     with gr.Blocks(title="unmask: a guess at the face under a mask", delete_cache=(600, 3600)) as demo:
         gr.Markdown("# unmask\nUpload a selfie with a face mask: each face gets a synthesized nose, mouth and chin.")
@@ -126,6 +127,8 @@ def build_demo(get_unmasker: Callable[[str], Unmasker] = cached_unmasker) -> gr.
                 photo = PhotoInput(label="Photo with a mask", type="filepath", image_mode=None,
                                    sources=["upload", "webcam", "clipboard"])
                 model = gr.Dropdown(COLOUR_MODELS, value=models.DEFAULT_MODEL, label="Model")
+                sketch_choice = gr.Dropdown(models.SKETCHES, value=models.DEFAULT_SKETCH_MODEL, label="Sketch",
+                                            info="pencil: drawn from the colour result; rgb2sketch: the seed's sketch model")
                 button = gr.Button("Unmask", variant="primary", elem_id="unmask-button")
             with gr.Column():
                 slider = gr.ImageSlider(label="Before / after (synthesized)", type="filepath", elem_id="result-slider")
@@ -138,14 +141,14 @@ def build_demo(get_unmasker: Callable[[str], Unmasker] = cached_unmasker) -> gr.
             repaint = gr.Button("Unmask with the painted parts redrawn too", elem_id="repaint-button")
         examples = sorted(f for f in os.listdir(EXAMPLES_DIR) if f.lower().endswith((".png", ".jpg", ".jpeg")))
         gr.Examples([[os.path.join(EXAMPLES_DIR, f)] for f in examples], inputs=[photo])
-        button.click(run, inputs=[photo, model], outputs=[slider, sketch, found], api_name="unmask").success(
+        button.click(run, inputs=[photo, model, sketch_choice], outputs=[slider, sketch, found], api_name="unmask").success(
             lambda before_after: before_after[1] if before_after else None, inputs=[slider], outputs=[painting],
             api_visibility="private")  # the result, where what is left shows; the strokes stay for further runs
         photo.change(lambda: None, outputs=[painting], api_visibility="private")  # a new photo: nothing painted yet
-        repaint.click(run_painted, inputs=[photo, model, painting], outputs=[slider, sketch, found], api_name="unmask_painted")
+        repaint.click(run_painted, inputs=[photo, model, painting, sketch_choice], outputs=[slider, sketch, found], api_name="unmask_painted")
     return demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=CONCURRENCY)
 
 
 if __name__ == "__main__":
-    cached_unmasker(models.DEFAULT_MODEL)  # load and warm up before the first visitor
+    cached_unmasker(models.DEFAULT_MODEL, models.DEFAULT_SKETCH_MODEL)  # load and warm up before the first visitor
     build_demo().launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0"), **LAUNCH_OPTIONS)

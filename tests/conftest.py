@@ -46,11 +46,18 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url(unmasker):
-    """The real page, served on a free loopback port for the whole session."""
+def unmasker_requests() -> list[tuple[str, str]]:
+    """(model, sketch) of every Unmasker the served page asked for, in order."""
+    return []
+
+
+@pytest.fixture(scope="session")
+def app_url(unmasker, unmasker_requests):
+    """The real page, served on a free loopback port for the whole session (every request gets
+    the session's default Unmasker; ``unmasker_requests`` records which one it asked for)."""
     import app
 
-    demo = app.build_demo(lambda model: unmasker)
+    demo = app.build_demo(lambda model, sketch: unmasker_requests.append((model, sketch)) or unmasker)
     _, url, _ = demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True,
                             **app.LAUNCH_OPTIONS)
     yield url

@@ -74,3 +74,13 @@ def test_painted_parts_are_redrawn_through_the_api(app_client, tmp_path):
     for unusable in (nothing_painted, no_photo_to_paint_on):
         with pytest.raises(Exception, match="paint over the piece of mask"):
             app_client.predict(handle_file(str(photo)), "inpaint", unusable, api_name="/unmask_painted")
+
+
+def test_the_page_asks_for_the_model_and_sketch_chosen_by_name(app_client, unmasker_requests):
+    from gradio_client import handle_file
+
+    photo = handle_file(str(EXAMPLES / "astronaut_surgical.jpg"))
+    app_client.predict(photo, "rgb2rgb", "rgb2sketch", api_name="/unmask")
+    assert unmasker_requests[-1] == ("rgb2rgb", "rgb2sketch")
+    app_client.predict(photo, "inpaint", api_name="/unmask")  # the sketch left at its default
+    assert unmasker_requests[-1] == ("inpaint", "pencil")

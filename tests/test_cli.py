@@ -38,6 +38,17 @@ def test_cli_assume_crop_and_model_choice(tmp_path):
     assert (tmp_path / "out" / "crop.png").exists()
 
 
+def test_cli_sketch_is_chosen_by_name(tmp_path):
+    photo = str(EXAMPLES / "astronaut_scarf.jpg")
+    for sketch_model in ("pencil", "rgb2sketch"):
+        done = run_cli(photo, "-o", str(tmp_path / sketch_model), "--sketch", "--sketch-model", sketch_model)
+        assert done.returncode == 0, done.stderr
+    pencil, seed = (np.asarray(Image.open(tmp_path / name / "astronaut_scarf_sketch.png"), int) for name in ("pencil", "rgb2sketch"))
+    assert pencil.shape == seed.shape == (512, 512) and np.abs(pencil - seed).mean() > 1  # two different sketches
+    refused = run_cli(photo, "-o", str(tmp_path / "other"), "--sketch", "--sketch-model", "charcoal")
+    assert refused.returncode == 2 and "invalid choice" in refused.stderr
+
+
 def test_cli_redraws_what_was_painted_for_one_photo(tmp_path):
     photo = EXAMPLES / "astronaut_kn95.jpg"
     painting = Image.new("L", Image.open(photo).size, 0)

@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--out", type=Path, required=True, help="output folder")
     parser.add_argument("--model", default=models.DEFAULT_MODEL, choices=models.MAIN_MODELS)
     parser.add_argument("--sketch", action="store_true", help="also write NAME_sketch.png")
+    parser.add_argument("--sketch-model", default=models.DEFAULT_SKETCH_MODEL, choices=models.SKETCHES,
+                        help="pencil: the seed's pencil recipe on the colour result; rgb2sketch: the seed's sketch model")
     parser.add_argument("--assume-crop", action="store_true", help="treat an image with no detected face as one face crop")
     parser.add_argument("--paint", type=Path, metavar="PAINTING",
                         help="black-and-white image of the photo's size, white where mask was left: redrawn too (one input only)")
@@ -64,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {args.paint}: {error}", file=sys.stderr)
             return 1
     try:
-        unmasker = Unmasker(args.model, models.DEFAULT_SKETCH_MODEL if args.sketch else None)
+        unmasker = Unmasker(args.model, args.sketch_model if args.sketch else None)
     except WeightsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

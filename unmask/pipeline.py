@@ -77,7 +77,8 @@ class _Prepared:
 
 
 class Unmasker:
-    """``sketch_model=None`` draws the sketch from the colour result with the seed's recipe."""
+    """``sketch_model``: ``"pencil"`` (or None) draws the sketch from the colour result with the
+    seed's recipe; a sketch model's name (``"rgb2sketch"``) draws it from the masked face."""
 
     def __init__(self, model: str = models.DEFAULT_MODEL, sketch_model: str | None = models.DEFAULT_SKETCH_MODEL,
                  model_path: str | Path | None = None, sketch_model_path: str | Path | None = None,
@@ -85,7 +86,7 @@ class Unmasker:
         self.model = models.load(model, None if model_path is None else str(model_path))
         self.segmenter = models.load("masknet") if self.model.info.kind == "inpaint" else None
         self.sketch_model = None
-        if sketch_model:
+        if sketch_model and sketch_model != models.PENCIL:
             self.sketch_model = models.load(sketch_model, None if sketch_model_path is None else str(sketch_model_path))
         self.max_faces = max_faces
         face_detection.detector()  # load and trace MTCNN now, not on the first photo
