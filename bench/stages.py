@@ -142,6 +142,8 @@ def main() -> None:
     rows = {name: timed(fn, args.repeats) for name, fn in stages.items()}
     whole_ms = timed(whole, args.repeats)
     painted_ms = timed(lambda: app.save_outputs(unmasker.unmask_file(jpeg, painted=painted)), args.repeats)
+    seed_sketch = Unmasker(sketch_model="rgb2sketch")  # the default sketch before 2026-11-28
+    seed_sketch_ms = timed(lambda: app.save_outputs(seed_sketch.unmask_file(jpeg)), args.repeats)
     png_ms = timed(lambda: io.encode_png(result.image), args.repeats)
     webp_ms = timed(lambda: encode_pil_to_bytes(Image.fromarray(result.image), "webp"), args.repeats)
     network_input = np.concatenate([one_crop, np.zeros_like(one_crop[..., :1])], axis=-1) \
@@ -174,6 +176,8 @@ def main() -> None:
     print(f"| **whole request** (unmask_file + the page's images) | {whole_ms[0]:.1f} | {whole_ms[1]:.1f}-{whole_ms[2]:.1f} | |")
     print(f"| whole request with a painted stroke ({painted.sum()} px) redrawn too | {painted_ms[0]:.1f} | "
           f"{painted_ms[1]:.1f}-{painted_ms[2]:.1f} | |")
+    print(f"| whole request with the sketch from rgb2sketch, not the pencil recipe | {seed_sketch_ms[0]:.1f} | "
+          f"{seed_sketch_ms[1]:.1f}-{seed_sketch_ms[2]:.1f} | |")
     print(f"| bare forward pass, {unmasker.model.info.name} network, 1 crop | {forward_ms[0]:.1f} | "
           f"{forward_ms[1]:.1f}-{forward_ms[2]:.1f} | |")
     print(f"| bare forward passes of every network the request runs ({' + '.join(f'{m.info.name} x{len(x)}' for m, x in networks)} crops) | "
