@@ -2,11 +2,13 @@
 
 Shaped like GFPGAN's restorer: ``pre_process`` finds and aligns faces, ``process`` runs the
 models on all faces of a photo as one batch, ``post_process`` pastes each result back into the
-full-resolution photo with a feathered edge. Mask-aware models (``inpaint``) first find the mask
+full-resolution photo with a feathered edge, fading out at the frame's edges where the photo
+goes on past them (``frame.edge_fade``). Mask-aware models (``inpaint``) first find the mask
 (``unmask.regions``: masknet, grown into the mask's colours) and replace only that region;
 whole-face models (the seed's) are pasted over the lower face only. Either way eyes, hair and
 background keep their original pixels. Where the region misses a piece of mask, the user can
-paint over it (``painted``): what they paint is redrawn too. No Gradio.
+paint over it (``painted``): what they paint is redrawn too. The sketch is the seed's pencil
+recipe drawn from the result, unless a sketch model is chosen by name. No Gradio.
 """
 from __future__ import annotations
 
