@@ -30,7 +30,7 @@ from tqdm import tqdm
 from train.prepare import list_images
 from train.metrics import mask_ghost
 from unmask import frame, io
-from unmask.pipeline import FaceResult, NoFaceFound, Unmasker
+from unmask.pipeline import FaceResult, NoFaceFound, Unmasker, sketch_blur
 from unmask.sketch import pencil_sketch
 
 # Pairs of sample lines in the frame, (x, y) per point at t along the edge, ``o`` px further in:
@@ -87,6 +87,7 @@ def redrawn_part(face: FaceResult) -> np.ndarray:
 
 
 def check_photos(real_dir: Path, start: int, stop: int, model: str, sketch_model: str, out: Path) -> dict[str, float]:
+    """Run the app on photos ``start:stop`` of ``real_dir``, print the measures, return them."""
     unmasker = Unmasker(model, sketch_model)
     ghosts, sketch_ghosts, steps, tiles = [], [], [], []
     for source in tqdm(list_images(real_dir)[start:stop], desc="unmasking", unit="photo"):
@@ -96,7 +97,7 @@ def check_photos(real_dir: Path, start: int, stop: int, model: str, sketch_model
             continue
         result = unmasker.post_process(prepared, unmasker.process(prepared.crops))
         # The masked photo's own sketch, drawn as post_process draws the result's.
-        masked_sketch = pencil_sketch(result.original, blur=int(round(15 / frame.scale_of(prepared.crops[0].matrix))))
+        masked_sketch = pencil_sketch(result.original, blur=sketch_blur(prepared.crops))
         for crop, face in zip(prepared.crops, result.faces):
             redrawn = redrawn_part(face)
             inside = redrawn & crop.photo

@@ -149,8 +149,7 @@ class Unmasker:
         image = prepared.image.copy()  # one copy of the photo, every face pasted into it
         for crop, pixels, alpha in zip(prepared.crops, generated.faces, generated.alphas):
             frame.paste(image, pixels, crop.matrix, alpha, out=image)
-        # The seed's recipe blurs 15 px at face size 128: scale it to the largest face.
-        blur = int(round(15 / frame.scale_of(prepared.crops[0].matrix)))
+        blur = sketch_blur(prepared.crops)
         if generated.sketches is None:
             sketch = pencil_sketch(image, blur=blur)
         else:
@@ -177,6 +176,11 @@ class Unmasker:
         result = self.unmask(photo.pixels, assume_crop, painted)
         result.notes[:0] = photo.notes
         return result
+
+
+def sketch_blur(crops: list[frame.Crop]) -> int:
+    """The pencil recipe's blur for a photo: the seed's 15 px at face size 128, scaled to the largest face."""
+    return int(round(15 / frame.scale_of(crops[0].matrix)))
 
 
 def inpaint_crops(model: models.FaceModel, segmenter: models.FaceModel, batch: np.ndarray,
