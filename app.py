@@ -83,7 +83,8 @@ def save_outputs(result) -> tuple[str, str, str]:
 
 
 @functools.lru_cache(maxsize=4)
-def cached_unmasker(model: str, sketch: str = models.DEFAULT_SKETCH_MODEL) -> Unmasker:
+def cached_unmasker(model: str, sketch: str) -> Unmasker:
+    """One Unmasker per (model, sketch) pair; both always given, so the warm-up's is the one reused."""
     return Unmasker(model, sketch)
 
 

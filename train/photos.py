@@ -53,6 +53,11 @@ def _at(image: np.ndarray, points: np.ndarray) -> np.ndarray:
     return cv2.remap(image.astype(np.float32), x, y, cv2.INTER_LINEAR).reshape(len(points), -1)
 
 
+def _line(side, along: np.ndarray, offset: float) -> np.ndarray:
+    """(N, 2) frame points of one of an ``_EDGES`` pair's lines, ``offset`` px in from the edge."""
+    return np.stack(np.broadcast_arrays(*side(along, offset)), 1)
+
+
 def edge_step(original: np.ndarray, result: np.ndarray, matrix: np.ndarray, redrawn: np.ndarray) -> tuple[float, float] | None:
     """(sharpest step in the result, sharpest step in the photo itself) near the frame's edges where
     ``redrawn`` (frame, bool) reaches them inside the photo; None where it reaches none."""
@@ -65,17 +70,15 @@ def edge_step(original: np.ndarray, result: np.ndarray, matrix: np.ndarray, redr
     # Which points along each edge count is settled at the edge itself, so every offset compares alike.
     along = {}
     for name, (inner, outer) in _EDGES.items():
-        cells = np.clip(np.floor(np.stack(np.broadcast_arrays(*inner(_ALONG, 0)), 1)).astype(int), 0, frame.SIZE - 1)
-        past_edge = frame.transform_points(inverse, np.stack(np.broadcast_arrays(*outer(_ALONG, 0)), 1))
+        cells = np.clip(np.floor(_line(inner, _ALONG, 0)).astype(int), 0, frame.SIZE - 1)
+        past_edge = frame.transform_points(inverse, _line(outer, _ALONG, 0))
         along[name] = redrawn[cells[:, 1], cells[:, 0]] & in_photo(past_edge)
     if sum(int(keep.sum()) for keep in along.values()) < 4:
         return None
     steps = []
     for offset in _OFFSETS:
-        pairs = [(frame.transform_points(inverse, np.stack(np.broadcast_arrays(*inner(_ALONG[along[name]], offset)), 1)),
-                  frame.transform_points(inverse, np.stack(np.broadcast_arrays(*outer(_ALONG[along[name]], offset)), 1)))
-                 for name, (inner, outer) in _EDGES.items()]
-        inside, outside = (np.concatenate([pair[i] for pair in pairs]) for i in (0, 1))
+        inside, outside = (frame.transform_points(inverse, np.concatenate(
+            [_line(pair[i], _ALONG[along[name]], offset) for name, pair in _EDGES.items()])) for i in (0, 1))
         steps.append([float(np.abs(_at(image, inside) - _at(image, outside)).mean()) for image in (result, original)])
     steps = np.array(steps)
     return float(steps[:, 0].max()), float(steps[:, 1].max())
