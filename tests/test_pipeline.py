@@ -105,6 +105,31 @@ def test_the_mask_found_in_a_mirrored_face_is_the_mirrored_mask(unmasker):
     assert both[0][mouth_y, mouth_x] > 200 and both[0].mean() > 30
 
 
+def test_a_face_whose_eyes_sit_too_close_for_a_front_view_is_left_as_it_was(unmasker, monkeypatch):
+    """Aligned to the frontal frame, such a face would be redrawn in the wrong place (MTCNN put
+    both eyes on one cheek of 1 of 810 real masked photos), so it keeps its pixels, with a note."""
+    from dataclasses import replace
+
+    from unmask import faces
+    from unmask.pipeline import MIN_EYE_SPREAD
+
+    image = io.decode(EXAMPLES / "two_faces.jpg")
+    kept, squeezed = faces.detect_close_up(image)
+    middle = squeezed.landmarks[:2].mean(0)
+    eyes = middle + (squeezed.landmarks[:2] - middle) * (0.9 * MIN_EYE_SPREAD * squeezed.box[2] / squeezed.eye_distance)
+    squeezed = replace(squeezed, landmarks=np.concatenate([eyes, squeezed.landmarks[2:]]))
+    monkeypatch.setattr(faces, "detect_close_up", lambda _: [kept, squeezed])
+    result = unmasker.unmask(image)
+    assert [face.box for face in result.faces] == [kept.box]
+    assert result.notes == ["1 face was too far from a front view to unmask and left as it was."]
+    x, y, w, h = squeezed.box
+    assert np.array_equal(result.image[y : y + h, x : x + w], image[y : y + h, x : x + w])
+    assert (result.image != image).any()  # the other face was unmasked
+    monkeypatch.setattr(faces, "detect_close_up", lambda _: [squeezed])
+    with pytest.raises(NoFaceFound, match="Found 1 face, but too far from a front view.*towards the camera"):
+        unmasker.unmask(image)
+
+
 def test_a_close_up_that_fills_the_photo_is_unmasked_without_assume_crop(unmasker):
     from unmask import faces
 

@@ -12,6 +12,7 @@ recipe drawn from the result, unless a sketch model is chosen by name. No Gradio
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,15 @@ from unmask.sketch import pencil_sketch
 MAX_FACES = 20  # more faces than this in one photo: the largest ones are processed
 # Below this eye distance (photo pixels) a face has too few pixels for the model to draw on.
 MIN_EYE_DISTANCE = 12.0
+# Below this eye distance (share of the face box's width) the face is turned far to the side or
+# its eyes were misplaced: aligned to the frontal frame, it would be drawn in the wrong place.
+# real_masked/: 1 of 810 faces (0.22, eyes put on one cheek), the next at 0.28; UTKFace: 0.41 and up.
+MIN_EYE_SPREAD = 0.25
+# Why a face is left as it was, and what to try instead.
+LEFT_ALONE = {
+    "too small to unmask": "use a photo where the face is at least about 60 pixels wide.",
+    "too far from a front view to unmask": "use a photo where the face looks towards the camera, both eyes clear.",
+}
 
 
 class NoFaceFound(ValueError):
@@ -97,21 +107,20 @@ class Unmasker:
     def pre_process(self, image: np.ndarray, assume_crop: bool = False, painted: np.ndarray | None = None) -> _Prepared:
         image = np.ascontiguousarray(image[..., :3] if image.ndim == 3 else np.repeat(image[..., None], 3, axis=2), np.uint8)
         marks = None if painted is None else painted_at_photo_size(painted, image.shape)  # refused before detection runs
-        found = face_detection.detect_close_up(image)
-        notes = []
-        tiny = [face for face in found if face.eye_distance < MIN_EYE_DISTANCE]
-        found = [face for face in found if face.eye_distance >= MIN_EYE_DISTANCE]
-        if tiny:
-            notes.append(f"{len(tiny)} face{'s were' if len(tiny) > 1 else ' was'} too small to unmask and left as it was.")
+        detected = face_detection.detect_close_up(image)
+        found = [face for face in detected if why_left_alone(face) is None]
+        left_alone = Counter(why for why in map(why_left_alone, detected) if why)
+        notes = [f"{count} face{'s were' if count > 1 else ' was'} {why} and left as {'they were' if count > 1 else 'it was'}."
+                 for why, count in left_alone.items()]
         if len(found) > self.max_faces:
             notes.append(f"{len(found)} faces found; the {self.max_faces} largest were processed.")
             found = found[: self.max_faces]
         if not found and assume_crop:
             found = [whole_image_face(image)]
             notes.append("No face detected; the whole image was treated as one face crop.")
-        if not found and tiny:
-            raise NoFaceFound(f"Found {len(tiny)} face{'s' if len(tiny) > 1 else ''}, but too small to unmask: "
-                              "use a photo where the face is at least about 60 pixels wide.")
+        if not found and left_alone:
+            advice = "; ".join(f"{why}: {LEFT_ALONE[why]}" for why in left_alone)
+            raise NoFaceFound(f"Found {len(detected)} face{'s' if len(detected) > 1 else ''}, but {advice}")
         if not found:
             raise NoFaceFound("No face found. Try a photo where the face is upright, well lit and at least "
                               "about 60 pixels wide, or (CLI) --assume-crop for a tight face crop.")
@@ -176,6 +185,15 @@ class Unmasker:
         result = self.unmask(photo.pixels, assume_crop, painted)
         result.notes[:0] = photo.notes
         return result
+
+
+def why_left_alone(face: face_detection.Face) -> str | None:
+    """None for a face the models can redraw, else why it is left as it was (a key of ``LEFT_ALONE``)."""
+    if face.eye_distance < MIN_EYE_DISTANCE:
+        return "too small to unmask"
+    if face.eye_distance < MIN_EYE_SPREAD * face.box[2]:
+        return "too far from a front view to unmask"
+    return None
 
 
 def sketch_blur(crops: list[frame.Crop]) -> int:
