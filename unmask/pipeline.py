@@ -108,8 +108,9 @@ class Unmasker:
         image = np.ascontiguousarray(image[..., :3] if image.ndim == 3 else np.repeat(image[..., None], 3, axis=2), np.uint8)
         marks = None if painted is None else painted_at_photo_size(painted, image.shape)  # refused before detection runs
         detected = face_detection.detect_close_up(image)
-        found = [face for face in detected if why_left_alone(face) is None]
-        left_alone = Counter(why for why in map(why_left_alone, detected) if why)
+        reasons = [why_left_alone(face) for face in detected]
+        found = [face for face, why in zip(detected, reasons) if why is None]
+        left_alone = Counter(why for why in reasons if why)
         notes = [f"{count} face{'s were' if count > 1 else ' was'} {why} and left as {'they were' if count > 1 else 'it was'}."
                  for why, count in left_alone.items()]
         if len(found) > self.max_faces:
