@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+from unmask import models
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 DEFAULT_DATA = Path("../shared/data")
@@ -92,8 +94,9 @@ def main(argv: list[str] | None = None) -> None:
     photos = commands.add_parser("photos", help="the app on whole real photos: mask ghosts, and seams at the frame's edge")
     photos.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding real_masked/")
     photos.add_argument("--files", type=file_range, default=(600, 800), help="START:STOP of the photos sorted by name")
-    photos.add_argument("--model", default="inpaint", help="the colour model, by name")
-    photos.add_argument("--sketch-model", default="pencil", help="pencil (from the colour result) or a sketch model's name")
+    photos.add_argument("--model", default=models.DEFAULT_MODEL, choices=models.MAIN_MODELS, help="the colour model")
+    photos.add_argument("--sketch-model", default=models.DEFAULT_SKETCH_MODEL, choices=models.SKETCHES,
+                        help="pencil (from the colour result) or a sketch model")
     photos.add_argument("--out", type=Path, default=Path("build/photos"))
 
     pub = commands.add_parser("publish", help="upload the bundled models and a model card to the Hub, tagged")

@@ -31,10 +31,11 @@ MIN_EYE_DISTANCE = 12.0
 # its eyes were misplaced: aligned to the frontal frame, it would be drawn in the wrong place.
 # real_masked/: 1 of 810 faces (0.22, eyes put on one cheek), the next at 0.28; UTKFace: 0.41 and up.
 MIN_EYE_SPREAD = 0.25
-# Why a face is left as it was, and what to try instead.
+# Why a face is left as it was (``why_left_alone``), and what to try instead.
+TOO_SMALL, NOT_FRONTAL = "too small to unmask", "too far from a front view to unmask"
 LEFT_ALONE = {
-    "too small to unmask": "use a photo where the face is at least about 60 pixels wide.",
-    "too far from a front view to unmask": "use a photo where the face looks towards the camera, both eyes clear.",
+    TOO_SMALL: "use a photo where the face is at least about 60 pixels wide.",
+    NOT_FRONTAL: "use a photo where the face looks towards the camera, both eyes clear.",
 }
 
 
@@ -191,9 +192,9 @@ class Unmasker:
 def why_left_alone(face: face_detection.Face) -> str | None:
     """None for a face the models can redraw, else why it is left as it was (a key of ``LEFT_ALONE``)."""
     if face.eye_distance < MIN_EYE_DISTANCE:
-        return "too small to unmask"
+        return TOO_SMALL
     if face.eye_distance < MIN_EYE_SPREAD * face.box[2]:
-        return "too far from a front view to unmask"
+        return NOT_FRONTAL
     return None
 
 
