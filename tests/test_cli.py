@@ -59,5 +59,51 @@ def test_cli_redraws_what_was_painted_for_one_photo(tmp_path):
     with Image.open(tmp_path / "out" / "astronaut_kn95.png") as result, Image.open(photo) as original:
         difference = np.abs(np.asarray(result, int) - np.asarray(original.convert("RGB"), int))
     assert difference[76:90, 200:240].mean() > 3 and difference[:50, :50].max() == 0
-    done = run_cli(str(photo), str(photo), "-o", str(tmp_path / "out"), "--paint", str(tmp_path / "painting.png"))
+    done = run_cli(str(photo), str(EXAMPLES / "astronaut_n95.jpg"), "-o", str(tmp_path / "out"), "--paint", str(tmp_path / "painting.png"))
     assert done.returncode == 1 and "--paint goes with one photo" in done.stderr
+
+
+def test_cli_never_writes_over_an_input_or_an_earlier_result_of_the_same_run(tmp_path):
+    photos = tmp_path / "photos"
+    (photos / "other").mkdir(parents=True)
+    Image.open(EXAMPLES / "astronaut_kn95.jpg").save(photos / "me.png")  # the user's own photo, named as a result would be
+    (photos / "me.jpg").write_bytes((EXAMPLES / "astronaut_n95.jpg").read_bytes())
+    (photos / "other" / "me.jpg").write_bytes((EXAMPLES / "astronaut_scarf.jpg").read_bytes())
+    before = {p: p.read_bytes() for p in photos.rglob("*") if p.is_file()}
+    done = run_cli(str(photos), str(photos / "other" / "me.jpg"), "-o", str(photos), "--sketch")
+    assert done.returncode == 0, done.stderr
+    assert all(p.read_bytes() == data for p, data in before.items())  # every input as it was
+    results = sorted(p.name for p in photos.glob("me-*.png"))
+    assert results == ["me-1.png", "me-1_sketch.png", "me-2.png", "me-2_sketch.png", "me-3.png", "me-3_sketch.png"]
+    assert done.stderr.count("the plain name was taken") == 3
+    assert "Traceback" not in done.stderr and not list(photos.glob(".*.part"))
+    # Run again: the earlier results stay; only with --overwrite-results are they replaced, never the photo.
+    again = run_cli(str(photos / "me.jpg"), "-o", str(photos))
+    assert again.returncode == 0 and (photos / "me-4.png").exists()
+    replaced = run_cli(str(photos / "me.jpg"), "-o", str(photos), "--overwrite-results")
+    assert replaced.returncode == 0 and not (photos / "me-5.png").exists()
+    assert (photos / "me.png").read_bytes() == before[photos / "me.png"]
+
+
+def test_cli_bad_arguments_get_one_line_and_no_traceback(tmp_path):
+    photo = str(EXAMPLES / "astronaut_kn95.jpg")
+    a_file = tmp_path / "a_file.png"
+    a_file.write_bytes(b"x")
+    cases = [
+        (["-o", str(a_file)], 1, "is a file"),
+        (["-o", str(a_file / "below")], 1, "cannot create the output folder"),
+        (["-o", str(tmp_path / "out"), "--paint", str(tmp_path / "missing.png")], 1, "cannot open"),
+        (["-o", str(tmp_path / "out"), "--model", "nope"], 2, "invalid choice"),
+    ]
+    for extra, status, words in cases:
+        done = run_cli(photo, *extra)
+        assert done.returncode == status, (extra, done.stderr)
+        assert words in done.stderr and "Traceback" not in done.stderr
+    assert a_file.read_bytes() == b"x"
+    missing = run_cli(str(tmp_path / "gone.jpg"), "-o", str(tmp_path / "out"))
+    assert missing.returncode == 1 and "cannot open" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_cli_start_up_is_quiet_unless_verbose(tmp_path):
+    done = run_cli(str(EXAMPLES / "astronaut_kn95.jpg"), "-o", str(tmp_path))
+    assert done.returncode == 0 and done.stderr.strip() == "", done.stderr

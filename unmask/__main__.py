@@ -1,8 +1,15 @@
 """``python -m unmask INPUT... -o OUTDIR``: unmask photos in bulk.
 
 For each input NAME.ext it writes OUTDIR/NAME.png (same size as the input) and, with --sketch,
-OUTDIR/NAME_sketch.png. A file that fails gets one line on stderr and the rest still run; the
-exit status is 1 if any failed. Every written PNG says in its metadata that it is synthesized.
+OUTDIR/NAME_sketch.png. It never writes over a file: where that name is an input, an existing
+file or a result of the same run (two inputs called NAME), a number is added (NAME-1.png) and
+a line says so. --overwrite-results lets it replace earlier results of unmask (PNGs labelled as
+synthesized), never anything else. Each file is written whole or not at all (a temporary file,
+then renamed), so a run that is stopped leaves no half-written PNG.
+
+A file that fails gets one line on stderr and the rest still run; the exit status is 1 if any
+failed or an argument is wrong (2 for usage errors). Every PNG says in its metadata that it is
+synthesized.
 
 Where a piece of mask is left, paint over it in any image editor, save the painting as a
 black-and-white image of the photo's size (white: mask) and run the one photo again with
@@ -11,80 +18,111 @@ black-and-white image of the photo's size (white: mask) and run the one photo ag
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
 from tqdm import tqdm
 
-from unmask import io, models
-from unmask.weights import WeightsError
+from unmask import io, models, outputs, quiet
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
 
 
 def expand(inputs: list[Path]) -> list[Path]:
-    """Files as given (any suffix: decoding decides), folders as their image files, sorted."""
-    files = []
+    """Files as given (any suffix: decoding decides), folders as their image files, sorted; each once."""
+    files, seen = [], set()
     for item in inputs:
-        if item.is_dir():
-            files += sorted(p for p in item.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-        else:
-            files.append(item)
+        found = sorted(p for p in item.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES) if item.is_dir() else [item]
+        for path in found:
+            if path.resolve() not in seen:
+                seen.add(path.resolve())
+                files.append(path)
     return files
 
 
+def parser() -> argparse.ArgumentParser:
+    built = argparse.ArgumentParser(prog="python -m unmask", description=__doc__,
+                                    formatter_class=argparse.RawDescriptionHelpFormatter)
+    built.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="image files or folders")
+    built.add_argument("-o", "--out", type=Path, required=True, help="output folder (created if missing)")
+    built.add_argument("--model", default=models.DEFAULT_MODEL, choices=models.MAIN_MODELS)
+    built.add_argument("--sketch", action="store_true", help="also write NAME_sketch.png")
+    built.add_argument("--sketch-model", default=models.DEFAULT_SKETCH_MODEL, choices=models.SKETCHES,
+                       help="pencil: the seed's pencil recipe on the colour result; rgb2sketch: the seed's sketch model")
+    built.add_argument("--assume-crop", action="store_true", help="treat an image with no detected face as one face crop")
+    built.add_argument("--paint", type=Path, metavar="PAINTING",
+                       help="black-and-white image of the photo's size, white where mask was left: redrawn too (one input only)")
+    built.add_argument("--overwrite-results", action="store_true",
+                       help="replace earlier unmask results of the same name instead of numbering new ones "
+                            "(files not written by unmask are never replaced)")
+    built.add_argument("--verbose", action="store_true", help="show the libraries' start-up and log lines")
+    return built
+
+
+def fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m unmask", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="image files or folders")
-    parser.add_argument("-o", "--out", type=Path, required=True, help="output folder")
-    parser.add_argument("--model", default=models.DEFAULT_MODEL, choices=models.MAIN_MODELS)
-    parser.add_argument("--sketch", action="store_true", help="also write NAME_sketch.png")
-    parser.add_argument("--sketch-model", default=models.DEFAULT_SKETCH_MODEL, choices=models.SKETCHES,
-                        help="pencil: the seed's pencil recipe on the colour result; rgb2sketch: the seed's sketch model")
-    parser.add_argument("--assume-crop", action="store_true", help="treat an image with no detected face as one face crop")
-    parser.add_argument("--paint", type=Path, metavar="PAINTING",
-                        help="black-and-white image of the photo's size, white where mask was left: redrawn too (one input only)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
-
-    from unmask.pipeline import NoFaceFound, PaintingMismatch, Unmasker
-
+    args = parser().parse_args(argv)
     files = expand(args.inputs)
     if not files:
-        print("error: no image files found in the inputs", file=sys.stderr)
-        return 1
+        return fail("no image files found in the inputs")
+    if args.out.exists() and not args.out.is_dir():
+        return fail(f"-o {args.out} is a file; give a folder for the results")
     painted = None
     if args.paint:
         if len(files) != 1:
-            print(f"error: --paint goes with one photo, not {len(files)}", file=sys.stderr)
-            return 1
+            return fail(f"--paint goes with one photo, not {len(files)}")
         try:
             painted = io.read(args.paint).pixels.max(axis=2)  # white (any bright channel) is mask
         except io.UnreadableImage as error:
-            print(f"error: {args.paint}: {error}", file=sys.stderr)
-            return 1
+            return fail(f"{args.paint}: {error}")
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return fail(f"cannot create the output folder {args.out}: {error.strerror or error}")
+
+    quiet.start(args.verbose)
+    from unmask.pipeline import NoFaceFound, PaintingMismatch, Unmasker
+    from unmask.weights import WeightsError
+
     try:
         unmasker = Unmasker(args.model, args.sketch_model if args.sketch else None)
     except WeightsError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    args.out.mkdir(parents=True, exist_ok=True)
+        return fail(str(error))
+    plan = outputs.plan(files, args.out, args.overwrite_results)
     failed = 0
-    for path in tqdm(files, desc="unmask", unit="image", disable=len(files) < 2):
-        try:
-            result = unmasker.unmask_file(path, assume_crop=args.assume_crop, painted=painted)
-        except (io.UnreadableImage, NoFaceFound, PaintingMismatch) as error:
-            failed += 1
-            tqdm.write(f"{path}: {error}", file=sys.stderr)
-            continue
-        for note in result.notes:
-            tqdm.write(f"{path}: {note}", file=sys.stderr)
-        (args.out / f"{path.stem}.png").write_bytes(io.encode_png(result.image))
-        if args.sketch:
-            (args.out / f"{path.stem}_sketch.png").write_bytes(io.encode_png(result.sketch))
+    try:
+        for planned in tqdm(plan, desc="unmask", unit="image", disable=len(plan) < 2):
+            failed += not unmask_one(unmasker, planned, args, painted, (NoFaceFound, PaintingMismatch))
+    except KeyboardInterrupt:
+        print("\nstopped: the results written so far are complete; nothing was half-written", file=sys.stderr)
+        return 130
     return 1 if failed else 0
+
+
+def unmask_one(unmasker, planned: outputs.Planned, args: argparse.Namespace, painted, user_errors: tuple) -> bool:
+    """Unmask one file and write its results; one stderr line per problem. True when written."""
+    path = planned.source
+    try:
+        result = unmasker.unmask_file(path, assume_crop=args.assume_crop, painted=painted)
+    except (io.UnreadableImage, *user_errors) as error:
+        tqdm.write(f"{path}: {error}", file=sys.stderr)
+        return False
+    for note in result.notes:
+        tqdm.write(f"{path}: {note}", file=sys.stderr)
+    if planned.renamed:
+        tqdm.write(f"{path}: written as {planned.result.name} (the plain name was taken)", file=sys.stderr)
+    try:
+        outputs.write_new(planned.result, io.encode_png(result.image), args.overwrite_results)
+        if args.sketch:
+            outputs.write_new(planned.sketch, io.encode_png(result.sketch), args.overwrite_results)
+    except OSError as error:
+        tqdm.write(f"{path}: could not write {error.filename or planned.result}: {error.strerror or error}", file=sys.stderr)
+        return False
+    return True
 
 
 if __name__ == "__main__":
