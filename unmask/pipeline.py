@@ -102,7 +102,7 @@ class Unmasker:
         if sketch_model and sketch_model != models.PENCIL:
             self.sketch_model = models.load(sketch_model, None if sketch_model_path is None else str(sketch_model_path))
         self.max_faces = max_faces
-        face_detection.detector()  # load the detector now, not on the first photo
+        face_detection.detector()  # load and trace MTCNN now, not on the first photo
         self.lower_face = frame.lower_face_alpha()
 
     def pre_process(self, image: np.ndarray, assume_crop: bool = False, painted: np.ndarray | None = None) -> _Prepared:
