@@ -24,7 +24,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from unmask import io, models, outputs, quiet
+from unmask.pipeline import NoFaceFound, PaintingMismatch, Unmasker
+from unmask.weights import WeightsError
 
+# What a user's file can be refused for: one stderr line each, and the other files still run.
+USER_ERRORS = (io.UnreadableImage, NoFaceFound, PaintingMismatch)
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
 
 
@@ -34,8 +38,9 @@ def expand(inputs: list[Path]) -> list[Path]:
     for item in inputs:
         found = sorted(p for p in item.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES) if item.is_dir() else [item]
         for path in found:
-            if path.resolve() not in seen:
-                seen.add(path.resolve())
+            resolved = path.resolve()
+            if resolved not in seen:
+                seen.add(resolved)
                 files.append(path)
     return files
 
@@ -85,9 +90,6 @@ def main(argv: list[str] | None = None) -> int:
         return fail(f"cannot create the output folder {args.out}: {error.strerror or error}")
 
     quiet.start(args.verbose)
-    from unmask.pipeline import NoFaceFound, PaintingMismatch, Unmasker
-    from unmask.weights import WeightsError
-
     try:
         unmasker = Unmasker(args.model, args.sketch_model if args.sketch else None)
     except WeightsError as error:
@@ -96,19 +98,19 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     try:
         for planned in tqdm(plan, desc="unmask", unit="image", disable=len(plan) < 2):
-            failed += not unmask_one(unmasker, planned, args, painted, (NoFaceFound, PaintingMismatch))
+            failed += not unmask_one(unmasker, planned, args, painted)
     except KeyboardInterrupt:
         print("\nstopped: the results written so far are complete; nothing was half-written", file=sys.stderr)
         return 130
     return 1 if failed else 0
 
 
-def unmask_one(unmasker, planned: outputs.Planned, args: argparse.Namespace, painted, user_errors: tuple) -> bool:
+def unmask_one(unmasker: Unmasker, planned: outputs.Planned, args: argparse.Namespace, painted) -> bool:
     """Unmask one file and write its results; one stderr line per problem. True when written."""
     path = planned.source
     try:
         result = unmasker.unmask_file(path, assume_crop=args.assume_crop, painted=painted)
-    except (io.UnreadableImage, *user_errors) as error:
+    except USER_ERRORS as error:
         tqdm.write(f"{path}: {error}", file=sys.stderr)
         return False
     for note in result.notes:

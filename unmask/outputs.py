@@ -37,9 +37,14 @@ def is_unmask_result(path: Path) -> bool:
         return False
 
 
+def _replaceable(path: Path) -> bool:
+    """An earlier result of ours, as a plain file (a link could lead to anything)."""
+    return path.is_file() and not path.is_symlink() and is_unmask_result(path)
+
+
 def _key(path: Path) -> str:
     """Compare names as a case-insensitive file system would: two names differing by case collide."""
-    return os.path.normcase(os.path.abspath(path)).lower()
+    return os.path.abspath(path).lower()
 
 
 def plan(sources: list[Path], out_dir: Path, replace_results: bool = False) -> list[Planned]:
@@ -53,7 +58,7 @@ def plan(sources: list[Path], out_dir: Path, replace_results: bool = False) -> l
             return False
         if not os.path.lexists(path):
             return True
-        return replace_results and path.is_file() and not path.is_symlink() and is_unmask_result(path)
+        return replace_results and _replaceable(path)
 
     planned = []
     for source in sources:
@@ -85,7 +90,7 @@ def write_new(path: Path, data: bytes, replace_result: bool = False) -> None:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        if replace_result and path.is_file() and not path.is_symlink() and is_unmask_result(path):
+        if replace_result and _replaceable(path):
             os.replace(temporary, path)
             return
         try:

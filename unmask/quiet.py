@@ -1,7 +1,7 @@
-"""Quiet start-up for the CLI and the app: TensorFlow's C++ start-up lines silenced unless asked for.
+"""Quiet start-up for the CLI: TensorFlow's C++ start-up lines silenced unless asked for.
 
 TensorFlow 2.21 prints oneDNN and CPU-feature notices from C++ (absl) while it is imported, before
-``TF_CPP_MIN_LOG_LEVEL`` is read, so no setting hides them: the import runs with the process's
+``TF_CPP_MIN_LOG_LEVEL`` (which ``unmask.models`` sets to 2) is read, so no setting hides them: the import runs with the process's
 stderr pointed at the null device, and Python-side library loggers are set to errors only.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import logging
 import os
 import sys
 
-LIBRARY_LOGGERS = ("tensorflow", "absl", "keras", "h5py", "httpx", "huggingface_hub", "gradio")
+LIBRARY_LOGGERS = ("tensorflow", "absl", "keras", "h5py", "huggingface_hub")
 
 
 def start(verbose: bool = False) -> None:
@@ -20,7 +20,6 @@ def start(verbose: bool = False) -> None:
         os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
         import tensorflow  # noqa: F401
         return
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     for name in LIBRARY_LOGGERS:
         logging.getLogger(name).setLevel(logging.ERROR)
     sys.stderr.flush()
