@@ -1,4 +1,4 @@
-"""``python -m train prepare|fit|blend|evaluate|look|photos|publish``: every bundled model can be rebuilt from here."""
+"""``python -m train all|prepare|fit|blend|evaluate|look|photos|publish``: ``all`` rebuilds every bundled model."""
 from __future__ import annotations
 
 import argparse
@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from train.recipe import ALL_MODELS
 from unmask import models
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -32,8 +33,21 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m train", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
+    every = commands.add_parser("all", help="rebuild every shipped model from scratch: prepare, fit, evaluate, bundle")
+    every.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding faces/utkface and faces/aaf")
+    every.add_argument("--quick", action="store_true", help="the same recipe at a size that runs in minutes (CI)")
+    every.add_argument("--models", nargs="+", default=list(ALL_MODELS), choices=ALL_MODELS)
+    every.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    every.add_argument("--bundle", type=Path, default=Path("build/weights"),
+                       help="where the .keras files and their JSON go (copy them into unmask/weights to ship them)")
+    every.add_argument("--runs", type=Path, default=Path("runs"))
+    every.add_argument("--reports", type=Path, default=Path("reports"))
+    every.add_argument("--precision", choices=["bfloat16", "float32"], default="bfloat16")
+
     prep = commands.add_parser("prepare", help="detect, align and mask faces into cached .npz splits")
-    prep.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding faces/utkface")
+    prep.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding faces/utkface and faces/aaf")
+    prep.add_argument("--faces", nargs="+", default=["utkface"],
+                      help="folders under DATA/faces to take faces from; each split takes its sizes from each folder")
     prep.add_argument("--out", type=Path, default=DEFAULT_CACHE)
     prep.add_argument("--train-faces", type=faces_count, default=1000,
                       help="how many training faces (the seed used 1000), or 'all' for every usable one")
@@ -106,11 +120,17 @@ def main(argv: list[str] | None = None) -> None:
     pub.add_argument("--dry-run", action="store_true", help="build the folder, upload nothing")
 
     args = parser.parse_args(argv)
-    if args.command == "prepare":
+    if args.command == "all":
+        from train.recipe import train_all
+
+        metrics = train_all(args.data, args.cache, args.bundle, args.runs, args.reports, "quick" if args.quick else "full",
+                            tuple(args.models), args.precision)
+        print(json.dumps(metrics, indent=2))
+    elif args.command == "prepare":
         from train.prepare import SplitSizes, prepare, preview
 
         masks_per_face = args.train_masks if args.train_masks in ("seed", "all") else int(args.train_masks)
-        summary = prepare(args.data / "faces" / "utkface", args.out,
+        summary = prepare([args.data / "faces" / name for name in args.faces], args.out,
                           SplitSizes(args.train_faces, args.val_faces, args.test_faces), args.seed, masks_per_face)
         preview(args.out, args.out / "preview.png")
         print(json.dumps(summary["splits"], indent=2))

@@ -89,7 +89,7 @@ def fit_seed_model(model_name: str, cache: Path, epochs: int | None, batch_size:
             "recipe": "seed: Adam 0.002, BCE, ReduceLROnPlateau, EarlyStopping(loss)",
             "precision": precision, "batch_size": batch_size, "epochs_run": len(val_losses), "epochs_max": epochs,
             "best_epoch": int(np.argmin(val_losses)) + 1, "best_val_loss": float(min(val_losses)),
-            "seconds": round(seconds, 1), "hardware": "2-core CPU (AMX)",
+            "seconds": round(seconds, 1),
         },
     }
     return save_bundle(lambda: nets.seed_unet(OUTPUTS[model_name], name=model_name), model, bundle, spec)
@@ -138,13 +138,56 @@ def bundled_training(bundle: Path, model_name: str) -> dict:
     return json.loads(spec.read_text())["training"] if spec.exists() else {}
 
 
+LICENCES = {"utkface": "UTKFace crop_part1 (non-commercial research only)",
+            "aaf": "All-Age-Faces original images (research only)"}
+
+
 def training_data(cache: Path, train: dict[str, np.ndarray], val_pairs: int) -> dict:
+    """What a model was trained on and where, as fields: folders, counts, split seed, the command,
+    the git commit and the machine, so a weight file always says how to make it again."""
     summary = json.loads((cache / "summary.json").read_text())
+    folders = summary.get("faces_dirs") or [summary["faces_dir"]]
+    sets = train["set"] if "set" in train else np.array([Path(folders[0]).name] * len(train["source"]))
     return {
-        "data": "UTKFace crop_part1 (non-commercial research only), synthetic masks: " + ", ".join(sorted(set(train["kind"]))),
+        "data": ", ".join(LICENCES.get(Path(folder).name, Path(folder).name) for folder in folders),
+        "folders": [Path(folder).name for folder in folders],
+        "masks": sorted(set(train["kind"].tolist())),
         "faces": summary["splits"]["train"]["faces"], "pairs": int(len(train["source"])), "val_pairs": int(val_pairs),
+        "faces_by_set": {name: int(len(set(train["source"][sets == name].tolist()))) for name in sorted(set(sets.tolist()))},
         "split_seed": summary["seed"],
+        **provenance(),
     }
+
+
+def provenance() -> dict:
+    """The command that ran, the commit it ran at (``+changes`` when the tree was not clean) and the machine."""
+    import platform
+    import subprocess
+    import sys
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    commit = git("rev-parse", "HEAD") or "unknown"
+    if git("status", "--porcelain", "--untracked-files=no"):
+        commit += "+changes"
+    gpus = [device.name for device in tf.config.list_physical_devices("GPU")]
+    cpu = next((line.split(":", 1)[1].strip() for line in _cpuinfo().splitlines() if line.startswith("model name")),
+               platform.processor() or platform.machine())
+    amx = " amx_bf16" in _cpuinfo()
+    return {"command": "python -m train " + " ".join(sys.argv[1:]) if Path(sys.argv[0]).parent.name == "train" else " ".join(sys.argv),
+            "commit": commit,
+            "machine": {"cpu": cpu, "cores": os.cpu_count(), "amx": amx, "gpus": gpus, "system": platform.platform()}}
+
+
+def _cpuinfo() -> str:
+    try:
+        return Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return ""
 
 
 def save_bundle(build: Callable[[], keras.Model], trained: keras.Model, bundle: Path, spec: dict,

@@ -201,6 +201,20 @@ class SampleGrid(keras.callbacks.Callback):
         cv2.imwrite(str(self.folder / f"epoch_{epoch + 1:03d}.png"), cv2.cvtColor(np.concatenate(rows, axis=0), cv2.COLOR_RGB2BGR))
 
 
+class HoldThenDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """pix2pix's schedule: ``rate`` for ``hold`` steps, then linearly down to 0 over ``decay`` steps."""
+
+    def __init__(self, rate: float, hold: int, decay: int):
+        self.rate, self.hold, self.decay = rate, hold, max(decay, 1)
+
+    def __call__(self, step):
+        left = 1.0 - (tf.cast(step, tf.float32) - self.hold) / self.decay
+        return self.rate * tf.clip_by_value(left, 0.0, 1.0)
+
+    def get_config(self) -> dict:
+        return {"rate": self.rate, "hold": self.hold, "decay": self.decay}
+
+
 class TimeBudget(keras.callbacks.Callback):
     """Stop after the epoch during which ``minutes`` have passed: training that fits a session."""
 
@@ -216,9 +230,10 @@ class TimeBudget(keras.callbacks.Callback):
 
 def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs: Path, bundle: Path,
                 minutes: float | None = None, resume: bool = False, l1_weight: float = L1_WEIGHT,
-                line_weight: float = 0.0, reach_up: int = 0) -> Path:
-    """Train the GAN at a constant rate, or with ``resume`` continue the bundled generator for
-    ``epochs`` more with both rates decaying linearly to zero: the two halves of pix2pix's schedule.
+                line_weight: float = 0.0, reach_up: int = 0, decay: bool = False) -> Path:
+    """Train the GAN at a constant rate (with ``decay``: constant for the first half of ``epochs``,
+    then decaying linearly to zero, pix2pix's whole schedule in one run), or with ``resume``
+    continue the bundled generator for ``epochs`` more with both rates decaying to zero.
     A smaller ``l1_weight`` leaves more of the generator's loss to the discriminator, which is what
     draws texture: L1 alone is minimised by the average mouth, a blur."""
     keras.utils.set_random_seed(0)
@@ -245,6 +260,9 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
         steps = epochs * steps_per_epoch
         rate = keras.optimizers.schedules.PolynomialDecay(2e-4, steps, end_learning_rate=0.0, power=1.0)
         print(f"resuming inpaint after epoch {len(past)}: {epochs} more epochs, {steps} steps, rate 2e-4 -> 0")
+    elif decay:
+        steps = epochs * math.ceil(len(train["masked"]) / batch_size)
+        rate = HoldThenDecay(2e-4, steps // 2, steps - steps // 2)
     gan.compile(keras.optimizers.Adam(rate, beta_1=0.5), keras.optimizers.Adam(rate, beta_1=0.5))
     samples = {key: val[key][:8] for key in ("masked", "region", "target")}
     callbacks = [SampleGrid(gan, samples, run_dir / "samples"), TimeBudget(minutes),
@@ -261,11 +279,11 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
                        + "inside the region (real pixels only)"
                        + (f"; each training region taken 0-{reach_up} px further up towards the eyes" if reach_up else "")
                        + ("; rates decaying linearly to 0" if resume else "")
+                       + ("; rates constant for half the epochs, then decaying linearly to 0" if decay and not resume else "")
                        + (f"; a fresh discriminator first trained alone for {warmup_steps} steps" if warmup_steps else ""),
              "precision": precision, "batch_size": batch_size, "epochs_run": len(history.history["g_l1"]),
              "epochs_max": epochs, "time_budget_minutes": minutes,
-             "final_val_l1": float(history.history["val_g_l1"][-1]), "seconds": round(seconds, 1),
-             "hardware": "2-core CPU (AMX)"}
+             "final_val_l1": float(history.history["val_g_l1"][-1]), "seconds": round(seconds, 1)}
     if earlier:
         stage = {**stage, "epochs_run": earlier["epochs_run"] + stage["epochs_run"],
                  "seconds": round(earlier["seconds"] + seconds, 1), "continued_from": earlier}
@@ -338,7 +356,6 @@ def fit_masknet(cache: Path, epochs: int, batch_size: int, precision: str, runs:
         "output": {"channels": 1, "scale": "probability", "content": "where a mask covers the face (straps included)"},
         "training": {**training_data(cache, train, len(val["source"])), "recipe": "Adam 1e-3, BCE + Dice",
                      "precision": precision, "batch_size": batch_size, "epochs_run": epochs,
-                     "val_iou": float(history.history["val_iou"][-1]), "seconds": round(seconds, 1),
-                     "hardware": "2-core CPU (AMX)"},
+                     "val_iou": float(history.history["val_iou"][-1]), "seconds": round(seconds, 1)},
     }
     return save_bundle(nets.mask_segmenter, model, bundle, spec)

@@ -1,8 +1,10 @@
 """Faces -> aligned 128x128 crops with synthetic masks, cached as ``.npz`` per split.
 
-The split is by file with a fixed seed, so a face never appears in two splits. Each training face
-gets one mask of each of the seed's four kinds by default (its protocol); each validation and test
-face gets one mask of a random kind (any of them, N95 included). Masks are drawn with a per-face seed, so preparing twice gives the same pixels.
+Each face folder (UTKFace's tight crops, All-Age-Faces' loose photos with neck and background) is
+split by person with a fixed seed, so nobody appears in two splits, and each split takes the same
+number of faces from every folder. Each training face gets one mask of each of the seed's four kinds
+by default (its protocol); each validation and test face gets one mask of a random kind (any of
+them). Masks are drawn with a per-face seed, so preparing twice gives the same pixels.
 """
 from __future__ import annotations
 
@@ -34,19 +36,33 @@ def list_images(folder: Path) -> list[Path]:
 
 
 def age_of(path: Path) -> int:
-    """UTKFace names are AGE_GENDER_RACE_DATE.jpg.chip.jpg; -1 when the name says nothing."""
+    """UTKFace names are AGE_GENDER_RACE_DATE.jpg.chip.jpg, All-Age-Faces' PERSON + A + AGE
+    (00125A03.jpg); -1 when the name says neither."""
     head = path.name.split("_", 1)[0]
-    return int(head) if head.isdigit() else -1
+    if head.isdigit():
+        return int(head)
+    person, letter, age = path.stem[:5], path.stem[5:6], path.stem[6:]
+    return int(age) if person.isdigit() and letter == "A" and age.isdigit() else -1
+
+
+def person_of(path: Path) -> str:
+    """Who is in the photo, as far as the name says: All-Age-Faces' person number, else the file."""
+    stem = path.stem
+    return stem[:5] if len(stem) > 6 and stem[:5].isdigit() and stem[5] == "A" else path.name
 
 
 def split_files(files: list[Path], sizes: SplitSizes, seed: int) -> dict[str, list[Path]]:
-    """Fixed-seed split by file. Test and validation come first so they stay the same when the
+    """Fixed-seed split by person. Test and validation come first so they stay the same when the
     training set grows. Extra candidates are kept in order to replace faces the detector rejects."""
-    order = np.random.default_rng(seed).permutation(len(files))
-    shuffled = [files[i] for i in order]
-    test = shuffled[: sizes.test]
-    val = shuffled[sizes.test : sizes.test + sizes.val]
-    train = shuffled[sizes.test + sizes.val :]
+    people = sorted({person_of(path) for path in files})
+    order = np.random.default_rng(seed).permutation(len(people))
+    rank = {people[i]: position for position, i in enumerate(order)}
+    shuffled = sorted(files, key=lambda path: (rank[person_of(path)], path.name))
+    test_people = {person_of(path) for path in shuffled[: sizes.test]}
+    val_people = {person_of(path) for path in shuffled[sizes.test : sizes.test + sizes.val]} - test_people
+    test = [path for path in shuffled if person_of(path) in test_people]
+    val = [path for path in shuffled if person_of(path) in val_people]
+    train = [path for path in shuffled if person_of(path) not in test_people | val_people]
     return {"test": test, "val": val, "train": train}
 
 
@@ -145,19 +161,32 @@ def prepare_split(files: list[Path], wanted: int, masks_per_face: int | str, see
     return arrays, reasons
 
 
-def prepare(faces_dir: Path, out_dir: Path, sizes: SplitSizes, seed: int = 0, train_masks: int | str = "seed") -> dict:
-    files = list_images(faces_dir)
-    if not files:
-        raise FileNotFoundError(f"no images under {faces_dir}")
-    splits = split_files(files, sizes, seed)
+def prepare(faces_dirs: Path | list[Path], out_dir: Path, sizes: SplitSizes, seed: int = 0,
+            train_masks: int | str = "seed") -> dict:
+    """Every split takes ``sizes`` faces from each folder; each pair records its folder as ``set``."""
+    folders = [faces_dirs] if isinstance(faces_dirs, Path) else list(faces_dirs)
+    files = {folder: list_images(folder) for folder in folders}
+    for folder, found in files.items():
+        if not found:
+            raise FileNotFoundError(f"no images under {folder}")
     out_dir.mkdir(parents=True, exist_ok=True)
-    summary = {"faces_dir": str(faces_dir), "files": len(files), "seed": seed, "frame": frame.SIZE,
-               "template": frame.TEMPLATE.tolist(), "splits": {}}
+    summary = {"faces_dirs": [str(folder) for folder in folders], "files": {folder.name: len(found) for folder, found in files.items()},
+               "seed": seed, "frame": frame.SIZE, "template": frame.TEMPLATE.tolist(), "splits": {}}
+    splits = {folder: split_files(found, sizes, seed) for folder, found in files.items()}
     for name, wanted, per_face in (("test", sizes.test, 1), ("val", sizes.val, 1), ("train", sizes.train, train_masks)):
-        arrays, reasons = prepare_split(splits[name], wanted, per_face, seed, name)
-        np.savez(out_dir / f"{name}.npz", **arrays)
-        summary["splits"][name] = {"faces": int(len(set(arrays["source"]))), "pairs": int(len(arrays["source"])),
+        parts, counts = [], {}
+        for folder in folders:
+            arrays, reasons = prepare_split(splits[folder][name], wanted, per_face, seed, f"{name} {folder.name}")
+            arrays["set"] = np.array([folder.name] * len(arrays.get("source", [])))
+            parts.append(arrays)
+            counts[folder.name] = {"faces": int(len(set(arrays.get("source", [])))), "pairs": int(len(arrays.get("source", []))),
                                    "detector": dict(reasons)}
+        filled = [part for part in parts if len(part["set"])] or parts[:1]
+        arrays = {key: np.concatenate([part[key] for part in filled]) for key in filled[0]}
+        np.savez(out_dir / f"{name}.npz", **arrays)
+        summary["splits"][name] = {"faces": sum(c["faces"] for c in counts.values()), "pairs": int(len(arrays["source"])),
+                                   "sources": sorted(set(arrays["source"].tolist())) if name == "test" else None,
+                                   "by_set": counts}
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     return summary
 

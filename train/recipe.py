@@ -1,0 +1,77 @@
+"""``python -m train all``: every shipped model rebuilt from scratch by one command, in one recipe.
+
+Two caches are prepared: the seed report's (UTKFace, 1000 faces, its four mask kinds on each) for
+its two U-Nets, and one from both face folders (UTKFace's tight crops and All-Age-Faces' photos with
+neck and background, split by person, masks of every kind) for ``masknet`` and ``inpaint``. Each
+model is trained, scored on its cache's test split and bundled with its JSON. ``quick`` is the
+same recipe at a size that runs in minutes (CI); ``full`` is what a release ships.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from train.prepare import SplitSizes
+
+ALL_MODELS = ("masknet", "inpaint", "rgb2rgb", "rgb2sketch")
+
+
+@dataclass(frozen=True)
+class Cache:
+    folders: tuple[str, ...]  # under DATA/faces/
+    sizes: SplitSizes  # per folder
+    train_masks: str  # "seed", "all" or a count of random kinds per face
+
+
+@dataclass(frozen=True)
+class Recipe:
+    seed_cache: Cache
+    mask_cache: Cache
+    epochs: dict[str, int]
+    inpaint: dict = field(default_factory=lambda: {"l1_weight": 60.0, "line_weight": 600.0, "reach_up": 12})
+    batch_size: int = 16
+
+
+RECIPES = {
+    "full": Recipe(Cache(("utkface",), SplitSizes(1000, 100, 400), "seed"),
+                   Cache(("utkface", "aaf"), SplitSizes(2000, 50, 200), "2"),
+                   {"rgb2rgb": 50, "rgb2sketch": 100, "masknet": 4, "inpaint": 6}),
+    "quick": Recipe(Cache(("utkface",), SplitSizes(6, 2, 2), "seed"),
+                    Cache(("utkface", "aaf"), SplitSizes(4, 2, 2), "2"),
+                    {"rgb2rgb": 1, "rgb2sketch": 1, "masknet": 1, "inpaint": 1}, batch_size=4),
+}
+
+
+def train_all(data: Path, cache_root: Path, bundle: Path, runs: Path, reports: Path, size: str = "full",
+              model_names: tuple[str, ...] = ALL_MODELS, precision: str = "bfloat16", seed: int = 0) -> dict:
+    """Prepare, fit, evaluate and bundle ``model_names``; returns each model's test metrics.
+    Face folders missing under ``data/faces`` are left out (the JSON records which were used)."""
+    from train import gan
+    from train.evaluate import evaluate
+    from train.fit import fit_seed_model
+    from train.prepare import prepare, preview
+
+    recipe = RECIPES[size]
+    metrics: dict = {}
+    for cache, names in ((recipe.mask_cache, [n for n in ("masknet", "inpaint") if n in model_names]),
+                         (recipe.seed_cache, [n for n in ("rgb2rgb", "rgb2sketch") if n in model_names])):
+        if not names:
+            continue
+        folders = [data / "faces" / name for name in cache.folders if (data / "faces" / name).is_dir()]
+        if not folders:
+            raise FileNotFoundError(f"none of {', '.join(cache.folders)} under {data / 'faces'}")
+        where = cache_root / "-".join(folder.name for folder in folders)
+        masks_per_face = cache.train_masks if cache.train_masks in ("seed", "all") else int(cache.train_masks)
+        prepare(folders, where, cache.sizes, seed, masks_per_face)
+        preview(where, where / "preview.png")
+        for name in names:
+            if name == "masknet":
+                gan.fit_masknet(where, recipe.epochs[name], recipe.batch_size, precision, runs, bundle)
+            elif name == "inpaint":
+                gan.fit_inpaint(where, recipe.epochs[name], recipe.batch_size, precision, runs, bundle, decay=True,
+                                **recipe.inpaint)
+            else:
+                fit_seed_model(name, where, recipe.epochs[name], recipe.batch_size, precision, runs, bundle)
+        scored = [n for n in names if n != "masknet"]
+        metrics.update(evaluate(where, scored, reports / where.name, update_json=True, weights_dir=bundle, runs=runs))
+    return metrics
