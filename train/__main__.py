@@ -113,6 +113,16 @@ def main(argv: list[str] | None = None) -> None:
                         help="pencil (from the colour result) or a sketch model")
     photos.add_argument("--out", type=Path, default=Path("build/photos"))
 
+    user = commands.add_parser("photo-test", help="score whole test photos as Unmasker.unmask returns them, at 1x, 2x and 4x")
+    user.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding faces/")
+    user.add_argument("--cache", type=Path, default=DEFAULT_CACHE / "utkface-aaf", help="a prepared cache: its test people are used")
+    user.add_argument("--bundles", nargs="+", default=["shipped"], metavar="LABEL[=FOLDER]",
+                      help="weight folders to compare; 'shipped' alone means unmask's own weights")
+    user.add_argument("--model", default=models.DEFAULT_MODEL, choices=models.MAIN_MODELS)
+    user.add_argument("--scales", nargs="+", type=int, default=[1, 2, 4])
+    user.add_argument("--per-set", type=int, default=None, help="at most this many people from each face folder")
+    user.add_argument("--reports", type=Path, default=Path("reports/photo_test"))
+
     pub = commands.add_parser("publish", help="upload the bundled models and a model card to the Hub, tagged")
     pub.add_argument("--repo-id", required=True, help="OWNER/NAME on the Hugging Face Hub")
     pub.add_argument("--models", nargs="+", default=["rgb2rgb", "rgb2sketch"])
@@ -166,6 +176,11 @@ def main(argv: list[str] | None = None) -> None:
         from train.photos import check_photos
 
         check_photos(args.data / "real_masked", *args.files, args.model, args.sketch_model, args.out)
+    elif args.command == "photo-test":
+        from train.photo_test import photo_test
+
+        bundles = {label: (Path(folder) if folder else None) for label, _, folder in (b.partition("=") for b in args.bundles)}
+        photo_test(args.data, args.cache, bundles, args.reports, tuple(args.scales), args.per_set, args.model)
     elif args.command == "publish":
         from train.publish import publish
 

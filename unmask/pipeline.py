@@ -95,12 +95,18 @@ class Unmasker:
 
     def __init__(self, model: str = models.DEFAULT_MODEL, sketch_model: str | None = models.DEFAULT_SKETCH_MODEL,
                  model_path: str | Path | None = None, sketch_model_path: str | Path | None = None,
-                 max_faces: int = MAX_FACES):
-        self.model = models.load(model, None if model_path is None else str(model_path))
-        self.segmenter = models.load("masknet") if self.model.info.kind == "inpaint" else None
+                 max_faces: int = MAX_FACES, weights_dir: str | Path | None = None):
+        """``weights_dir``: a folder of ``.keras`` files with their JSON (a candidate bundle from
+        ``python -m train all``) used for every model instead of the usual ones."""
+        def path_of(name: str, explicit: str | Path | None) -> str | None:
+            chosen = explicit if explicit is not None else None if weights_dir is None else Path(weights_dir) / f"{name}.keras"
+            return None if chosen is None else str(chosen)
+
+        self.model = models.load(model, path_of(model, model_path))
+        self.segmenter = models.load("masknet", path_of("masknet", None)) if self.model.info.kind == "inpaint" else None
         self.sketch_model = None
         if sketch_model and sketch_model != models.PENCIL:
-            self.sketch_model = models.load(sketch_model, None if sketch_model_path is None else str(sketch_model_path))
+            self.sketch_model = models.load(sketch_model, path_of(sketch_model, sketch_model_path))
         self.max_faces = max_faces
         face_detection.detector()  # load and trace MTCNN now, not on the first photo
         self.lower_face = frame.lower_face_alpha()
