@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -15,9 +17,10 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no analytics, ever
 import gradio as gr
 import numpy as np
 
-from unmask import io, models
+from unmask import io, models, quiet
 from unmask.pipeline import NoFaceFound, PaintingMismatch, Unmasker
 
+log = logging.getLogger("unmask.app")
 EXAMPLES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "examples")
 COLOUR_MODELS = [name for name, info in models.MODELS.items() if info.output == "rgb"]
 
@@ -45,6 +48,12 @@ Your photo is processed for this request only: it is not stored beyond a short-l
 """
 
 
+def refused(message: str) -> gr.Error:
+    """The visitor's answer in words; the server's log gets the same one line, not a traceback."""
+    log.info("refused a request: %s", message)
+    return gr.Error(message, print_exception=False)
+
+
 class PhotoInput(gr.Image):
     """``gr.Image`` that hands the uploaded file itself to ``unmask.io``.
 
@@ -60,7 +69,7 @@ class PhotoInput(gr.Image):
         try:
             return super().preprocess(payload)
         except Exception:
-            raise gr.Error("Could not read that file: not a supported image file (try a JPEG or PNG photo)") from None
+            raise refused("Could not read that file: not a supported image file (try a JPEG or PNG photo)") from None
 
 
 def save_outputs(result) -> tuple[str, str, str]:
@@ -98,14 +107,14 @@ def painted_layers(painting: dict | None) -> np.ndarray | None:
 def build_demo(get_unmasker: Callable[[str, str], Unmasker] = cached_unmasker) -> gr.Blocks:
     def unmask_and_save(path: str | None, model: str, sketch_model: str, painted: np.ndarray | None, progress: gr.Progress):
         if not path:
-            raise gr.Error("Upload a photo, take one with the webcam, or pick an example first.")
+            raise refused("Upload a photo, take one with the webcam, or pick an example first.")
         progress(0.2, desc="reading the photo, finding faces, unmasking")
         try:
             result = get_unmasker(model, sketch_model).unmask_file(path, painted=painted)
         except io.UnreadableImage as error:
-            raise gr.Error(f"Could not read that file: {error}") from None
+            raise refused(f"Could not read that file: {error}") from None
         except (NoFaceFound, PaintingMismatch) as error:
-            raise gr.Error(str(error)) from None
+            raise refused(str(error)) from None
         before, after, sketch = save_outputs(result)
         progress(1.0, desc="done")
         return (before, after), sketch, result.summary()
@@ -117,7 +126,7 @@ def build_demo(get_unmasker: Callable[[str, str], Unmasker] = cached_unmasker) -
                     progress=gr.Progress()):
         painted = painted_layers(painting)
         if painted is None or painting.get("background") is None:  # nothing painted, or not on the photo
-            raise gr.Error("Unmask the photo first, then paint over the piece of mask that is left.")
+            raise refused("Unmask the photo first, then paint over the piece of mask that is left.")
         return unmask_and_save(path, model, sketch, painted, progress)
 
     with gr.Blocks(title="unmask: a guess at the face under a mask", delete_cache=(600, 3600)) as demo:
@@ -151,5 +160,7 @@ def build_demo(get_unmasker: Callable[[str, str], Unmasker] = cached_unmasker) -
 
 
 if __name__ == "__main__":
+    quiet.start(verbose="--verbose" in sys.argv[1:])  # library start-up chatter only with --verbose
+    log.setLevel(logging.INFO)  # one line per refused request
     cached_unmasker(models.DEFAULT_MODEL, models.DEFAULT_SKETCH_MODEL)  # load and warm up before the first visitor
     build_demo().launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0"), **LAUNCH_OPTIONS)

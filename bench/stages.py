@@ -108,7 +108,7 @@ def main() -> None:
 
     import app
     from unmask import faces, frame, io, regions
-    from unmask.pipeline import Unmasker, inpaint_crops
+    from unmask.pipeline import Unmasker
 
     starts = [cold_start() for _ in range(args.cold_starts)]
     photo = Image.open(EXAMPLE).convert("RGB").resize((1024, 1024))
@@ -146,22 +146,22 @@ def main() -> None:
     seed_sketch_ms = timed(lambda: app.save_outputs(seed_sketch.unmask_file(jpeg)), args.repeats)
     png_ms = timed(lambda: io.encode_png(result.image), args.repeats)
     webp_ms = timed(lambda: encode_pil_to_bytes(Image.fromarray(result.image), "webp"), args.repeats)
-    network_input = np.concatenate([one_crop, np.zeros_like(one_crop[..., :1])], axis=-1) \
-        if unmasker.model.input_channels == 4 else one_crop
+    network_input = np.zeros((1, *one_crop.shape[1:3], unmasker.model.input_channels), np.uint8)  # same work, any pixels
     forward_ms = timed(lambda: unmasker.model.predict(network_input), args.repeats)
     # Each network on what the request gives it: masknet sees the crop and its mirror image.
-    networks = [(unmasker.segmenter, np.concatenate([one_crop, one_crop[:, :, ::-1]])),
+    masknet = unmasker.kind.needed.get("masknet")
+    networks = [(masknet, np.concatenate([one_crop, one_crop[:, :, ::-1]])),
                 (unmasker.model, network_input), (unmasker.sketch_model, one_crop)]
     networks = [(m, x) for m, x in networks if m is not None]
     all_forward_ms = timed(lambda: [m.predict(x) for m, x in networks], args.repeats)
     region_rows = {}
-    if unmasker.segmenter is not None:  # finding the mask: what growing masknet's region by colour adds
-        probability = regions.mask_probabilities(unmasker.segmenter, one_crop)[0]
+    if masknet is not None:  # finding the mask: what growing masknet's region by colour adds
+        probability = regions.mask_probabilities(masknet, one_crop)[0]
         masknet_region = regions.clean(probability[None], grow=0)[0]
         photo = prepared.crops[0].photo
         for by_colour, name in ((False, "masknet's region alone"), (True, "region grown by colour, as the request runs it")):
             region_rows[f"(in models) find the mask + inpaint, 1 crop, {name}"] = timed(
-                lambda: inpaint_crops(unmasker.model, unmasker.segmenter, one_crop, photo[None], by_colour), args.repeats)
+                lambda: unmasker.kind.generate(one_crop, photo[None], by_colour=by_colour), args.repeats)
         region_rows["(in models) of which GrabCut, growing the region"] = timed(
             lambda: regions.grow_by_colour(one_crop[0], probability, masknet_region, photo), args.repeats)
     flops = model_flops(unmasker.model.model)

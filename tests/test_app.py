@@ -84,3 +84,41 @@ def test_the_page_asks_for_the_model_and_sketch_chosen_by_name(app_client, unmas
     assert unmasker_requests[-1] == ("rgb2rgb", "rgb2sketch")
     app_client.predict(photo, "inpaint", api_name="/unmask")  # the sketch left at its default
     assert unmasker_requests[-1] == ("inpaint", "pencil")
+
+
+def test_the_served_app_starts_quietly_and_logs_a_refused_photo_as_one_line(tmp_path):
+    """``python app.py`` as a Space runs it: no TensorFlow start-up chatter, and a visitor's photo
+    without a face is one line in the log, not a traceback."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from gradio_client import Client, handle_file
+
+    from .conftest import ROOT, free_port
+
+    port = free_port()
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1"}
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    server = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        for _ in range(180):
+            try:
+                client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+                break
+            except Exception:
+                assert server.poll() is None, "the app stopped while starting"
+                time.sleep(1)
+        grey = tmp_path / "wall.png"
+        Image.fromarray(np.full((200, 300, 3), 128, np.uint8)).save(grey)
+        with pytest.raises(Exception, match="No face found"):
+            client.predict(handle_file(str(grey)), "inpaint", "pencil", api_name="/unmask")
+        time.sleep(0.5)
+    finally:
+        server.terminate()
+        log = server.communicate(timeout=30)[0]
+    assert "Traceback" not in log and "oneDNN" not in log and "absl" not in log, log
+    refusals = [line for line in log.splitlines() if "refused a request" in line]
+    assert len(refusals) == 1 and "No face found" in refusals[0], log

@@ -99,7 +99,7 @@ def test_the_mask_found_in_a_mirrored_face_is_the_mirrored_mask(unmasker):
 
     image = io.decode(EXAMPLES / "astronaut_scarf.jpg")
     crop = unmasker.pre_process(image).crops[0].pixels
-    both = mask_probabilities(unmasker.segmenter, np.stack([crop, crop[:, ::-1]]))
+    both = mask_probabilities(unmasker.kind.needed["masknet"], np.stack([crop, crop[:, ::-1]]))
     assert np.array_equal(both[1], both[0][:, ::-1])
     mouth_x, mouth_y = np.round(frame.TEMPLATE[3:].mean(0)).astype(int)
     assert both[0][mouth_y, mouth_x] > 200 and both[0].mean() > 30
@@ -172,3 +172,12 @@ def test_painting_away_from_the_faces_or_of_another_shape_is_explained(unmasker)
     assert np.array_equal(result.image, unmasker.unmask(image).image)
     with pytest.raises(PaintingMismatch, match="paint on the photo itself"):
         unmasker.unmask(image, painted=np.ones((100, 300), bool))
+
+
+def test_the_package_gives_the_unmasker_without_loading_tensorflow():
+    import subprocess
+    import sys
+
+    code = "import sys; from unmask import Unmasker, NoFaceFound; print(Unmasker.__name__, 'tensorflow' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["Unmasker", "False"], done.stderr

@@ -64,8 +64,8 @@ def test_found_regions_contain_what_masknet_alone_finds(unmasker):
 
     crops = np.stack([unmasker.pre_process(io.decode(EXAMPLES / name)).crops[0].pixels
                       for name in ("astronaut_scarf.jpg", "astronaut_surgical.jpg")])
-    masknet_only = regions.clean(regions.mask_probabilities(unmasker.segmenter, crops))
-    found = regions.find(unmasker.segmenter, crops)
+    masknet_only = regions.clean(regions.mask_probabilities(unmasker.kind.needed["masknet"], crops))
+    found = regions.find(unmasker.kind.needed["masknet"], crops)
     assert found.shape == masknet_only.shape and found[masknet_only].all()
 
 

@@ -76,7 +76,7 @@ def test_the_split_keeps_every_person_on_one_side(rebuilt):
 def test_the_app_loads_the_rebuilt_models(rebuilt, astronaut):
     unmasker = Unmasker("inpaint", weights_dir=rebuilt / "weights")
     assert unmasker.model.weights.path.parent == rebuilt / "weights"
-    assert unmasker.segmenter.weights.path.parent == rebuilt / "weights"
+    assert unmasker.kind.needed["masknet"].weights.path.parent == rebuilt / "weights"
     result = unmasker.unmask(astronaut)
     assert result.image.shape == astronaut.shape and len(result.faces) == 1
 

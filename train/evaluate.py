@@ -16,8 +16,7 @@ from tqdm import tqdm
 from train import metrics
 from train.fit import read_history
 from train.prepare import load_split
-from unmask import models, regions, weights
-from unmask.pipeline import inpaint_crops
+from unmask import kinds, models, regions, weights
 from unmask.sketch import pencil_sketch
 
 AGE_BANDS = [(0, 12, "0-12"), (13, 19, "13-19"), (20, 39, "20-39"), (40, 59, "40-59"), (60, 200, "60+")]
@@ -45,13 +44,11 @@ def model_outputs(name: str, masked: np.ndarray, weights_dir: Path, photo: np.nd
     Mask-aware models find their region themselves, never from the ground truth: masknet's,
     grown into the mask's colours unless ``by_colour`` is False (``photo``: the crops' photo
     pixels, as ``unmask.regions.find`` takes them)."""
-    model = models.FaceModel(name, weights_dir / f"{name}.keras")
-    if model.info.kind == "inpaint":
-        segmenter = models.FaceModel("masknet", weights_dir / "masknet.keras")
-        return np.concatenate([inpaint_crops(model, segmenter, masked[i : i + 64], photo[i : i + 64], by_colour)[0]
-                               for i in range(0, len(masked), 64)])
-    out = np.concatenate([model.predict(masked[i : i + 64]) for i in range(0, len(masked), 64)])
-    return out[..., 0] if out.shape[-1] == 1 else out
+    kind = kinds.load(name, lambda model_name: weights_dir / f"{model_name}.keras")
+    if kind.model.info.output == "sketch":  # the sketch itself, not the colour image the page shows
+        return np.concatenate([kind.model.predict(masked[i : i + 64])[..., 0] for i in range(0, len(masked), 64)])
+    return np.concatenate([kind.generate(masked[i : i + 64], photo[i : i + 64], by_colour=by_colour).faces
+                           for i in range(0, len(masked), 64)])
 
 
 def outputs_for(method: str, test: dict[str, np.ndarray], target_kind: str, weights_dir: Path) -> np.ndarray:
@@ -98,12 +95,12 @@ def segmentation_iou(test: dict[str, np.ndarray], weights_dir: Path) -> dict[str
         probabilities = regions.mask_probabilities(segmenter, crops)
         for name in found:
             found[name].append(regions.from_probabilities(probabilities, crops, photo, grow=0, by_colour=name == "grown"))
-    truth, kinds = test["region"], test["kind"]
+    truth, mask_kinds = test["region"], test["kind"]
     scores = {}
     for name, parts in found.items():
         region = np.concatenate(parts)
         iou = (region & truth).sum(axis=(1, 2)) / np.maximum((region | truth).sum(axis=(1, 2)), 1)
-        scores[name] = {"all": float(iou.mean()), **{str(kind): float(iou[kinds == kind].mean()) for kind in sorted(set(kinds))}}
+        scores[name] = {"all": float(iou.mean()), **{str(kind): float(iou[mask_kinds == kind].mean()) for kind in sorted(set(mask_kinds))}}
     return scores
 
 
@@ -210,7 +207,7 @@ def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bo
                 "bce and accuracy are the seed report's own measures. Telea and Navier-Stokes are given the "
                 "true mask region; mask-aware models find it themselves with masknet.\n"]
     summary, spot_checks = {}, {}
-    if "inpaint" in model_names:
+    if any("masknet" in kinds.kind_of(name).needs for name in model_names):
         scores = segmentation_iou(test, weights_dir)
         iou, alone = scores["grown"], scores["alone"]
         summary["masknet"] = {"iou": iou["all"], "iou_masknet_alone": alone["all"]}

@@ -23,9 +23,9 @@ from train import nets
 from train.fit import HistoryLog, bundled_training, read_history, save_bundle, training_data
 from train.prepare import load_split
 from unmask import frame
+from unmask.kinds import REGION_GROWTH, Inpaint
 
 L1_WEIGHT = 100.0
-REGION_GROWTH = 2  # pixels: the generator redraws a little beyond the mask's edge
 LINE_ROWS = 15  # pixels: how far down a column ``line_l1`` averages
 UPPER_FACE_ROWS = 80  # rows down to the mouth: where a mask's top edge can be
 
@@ -41,8 +41,8 @@ def counted(region: tf.Tensor, valid: tf.Tensor) -> tf.Tensor:
 
 
 def generator_input(masked: tf.Tensor, region: tf.Tensor) -> tf.Tensor:
-    """The face with the region blanked to 0, and the region itself: (B, H, W, 4) in [0, 1]."""
-    return tf.concat([masked * (1 - region), region], axis=-1)
+    """(B, H, W, 4) in [0, 1]: the input the app builds (``unmask.kinds.Inpaint.model_input``)."""
+    return Inpaint.model_input(masked, region, 1.0, tf.concat)
 
 
 def reached(region: np.ndarray, most: int, seed: int = 0) -> np.ndarray:
@@ -293,7 +293,7 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
                         "trained against a PatchGAN discriminator",
         "input": {"size": 128, "channels": 4, "scale": "RGB / 255 with the mask region set to 0, then the region (0/1)",
                   "content": "masked face in the canonical frame, region from masknet grown by "
-                             f"{REGION_GROWTH} px"},
+                             f"{REGION_GROWTH} px", "region_growth": REGION_GROWTH},
         "output": {"channels": 3, "scale": "sigmoid, x255 for uint8", "content": "face; only the region is used"},
         "needs": ["masknet"],
         "training": stage,

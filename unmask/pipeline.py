@@ -3,10 +3,10 @@
 Shaped like GFPGAN's restorer: ``pre_process`` finds and aligns faces, ``process`` runs the
 models on all faces of a photo as one batch, ``post_process`` pastes each result back into the
 full-resolution photo with a feathered edge, fading out at the frame's edges where the photo
-goes on past them (``frame.edge_fade``). Mask-aware models (``inpaint``) first find the mask
-(``unmask.regions``: masknet, grown into the mask's colours) and replace only that region;
-whole-face models (the seed's) are pasted over the lower face only. Either way eyes, hair and
-background keep their original pixels. Where the region misses a piece of mask, the user can
+goes on past them (``frame.edge_fade``). What a model redraws is its kind's business
+(``unmask.kinds``): ``inpaint`` finds the mask and replaces only that region, the seed's whole-face
+models are pasted over the lower face only. Either way eyes, hair and background keep their
+original pixels. Where the region misses a piece of mask, the user can
 paint over it (``painted``): what they paint is redrawn too. The sketch is the seed's pencil
 recipe drawn from the result, unless a sketch model is chosen by name. No Gradio.
 """
@@ -20,8 +20,7 @@ import cv2
 import numpy as np
 
 from unmask import faces as face_detection
-from unmask import frame, io, models
-from unmask.regions import find as find_mask_regions
+from unmask import frame, io, kinds, models
 from unmask.sketch import pencil_sketch
 
 MAX_FACES = 20  # more faces than this in one photo: the largest ones are processed
@@ -73,20 +72,21 @@ class Result:
 
 
 @dataclass
-class _Generated:
-    faces: np.ndarray  # (N, 128, 128, 3) uint8
-    alphas: np.ndarray  # (N, 128, 128) float32 paste-back weights
-    regions: np.ndarray | None  # (N, 128, 128) bool, mask-aware models only
-    sketches: np.ndarray | None  # (N, 128, 128) uint8, when a sketch model runs
+class Prepared:
+    """A photo made ready for the models (``Unmasker.pre_process``)."""
 
-
-@dataclass
-class _Prepared:
     image: np.ndarray
     found: list[face_detection.Face]
     crops: list[frame.Crop]
     notes: list[str]
     painted: np.ndarray | None = None  # (N, 128, 128) bool: what the user painted as mask, in each face's frame
+
+
+@dataclass
+class Generated(kinds.Generated):
+    """What the models drew for a photo's faces (``Unmasker.process``), paste-back weights faded at the frame's edges."""
+
+    sketches: np.ndarray | None = None  # (N, 128, 128) uint8, when a sketch model runs
 
 
 class Unmasker:
@@ -102,16 +102,15 @@ class Unmasker:
             chosen = explicit if explicit is not None else None if weights_dir is None else Path(weights_dir) / f"{name}.keras"
             return None if chosen is None else str(chosen)
 
-        self.model = models.load(model, path_of(model, model_path))
-        self.segmenter = models.load("masknet", path_of("masknet", None)) if self.model.info.kind == "inpaint" else None
+        self.kind = kinds.load(model, lambda name: path_of(name, model_path if name == model else None))
+        self.model = self.kind.model
         self.sketch_model = None
         if sketch_model and sketch_model != models.PENCIL:
             self.sketch_model = models.load(sketch_model, path_of(sketch_model, sketch_model_path))
         self.max_faces = max_faces
         face_detection.detector()  # load and trace MTCNN now, not on the first photo
-        self.lower_face = frame.lower_face_alpha()
 
-    def pre_process(self, image: np.ndarray, assume_crop: bool = False, painted: np.ndarray | None = None) -> _Prepared:
+    def pre_process(self, image: np.ndarray, assume_crop: bool = False, painted: np.ndarray | None = None) -> Prepared:
         image = np.ascontiguousarray(image[..., :3] if image.ndim == 3 else np.repeat(image[..., None], 3, axis=2), np.uint8)
         marks = None if painted is None else painted_at_photo_size(painted, image.shape)  # refused before detection runs
         detected = face_detection.detect_close_up(image)
@@ -139,30 +138,18 @@ class Unmasker:
             painted_crops = np.stack([frame.warp(marks.astype(np.uint8) * 255, crop.matrix) > 0 for crop in crops])
             if marks.any() and not painted_crops.any():
                 notes.append("The painted parts are away from every face found, so they were left as they are.")
-        return _Prepared(image, found, crops, notes, painted_crops)
+        return Prepared(image, found, crops, notes, painted_crops)
 
-    def process(self, crops: list[frame.Crop], painted: np.ndarray | None = None) -> _Generated:
+    def process(self, crops: list[frame.Crop], painted: np.ndarray | None = None) -> Generated:
         """All faces of a photo in one batch through the models; every output in the canonical frame.
         ``painted``: (N, 128, 128) bool, pixels the user marked as mask, redrawn whatever was found."""
         batch = np.stack([crop.pixels for crop in crops])
-        regions = None
-        if self.segmenter is not None:
-            faces, regions = inpaint_crops(self.model, self.segmenter, batch, np.stack([crop.photo for crop in crops]),
-                                           painted=painted)
-            alphas = np.stack([cv2.GaussianBlur(r.astype(np.float32), (0, 0), 1.5) for r in regions])
-            alphas = np.maximum(alphas, regions)  # fully opaque inside, soft just outside
-        else:
-            faces = self.model.predict(batch)
-            if self.model.info.output == "sketch":  # a sketch model chosen as the main model
-                faces = np.repeat(faces, 3, axis=-1)
-            alphas = np.repeat(self.lower_face[None], len(batch), axis=0)
-            if painted is not None:
-                alphas = np.maximum(alphas, painted)
-        alphas = alphas * np.stack([frame.edge_fade(crop.photo) for crop in crops])
+        drawn = self.kind.generate(batch, np.stack([crop.photo for crop in crops]), painted)
+        alphas = drawn.alphas * np.stack([frame.edge_fade(crop.photo) for crop in crops])
         sketches = self.sketch_model.predict(batch)[..., 0] if self.sketch_model else None
-        return _Generated(faces, alphas, regions, sketches)
+        return Generated(drawn.faces, alphas, drawn.regions, sketches)
 
-    def post_process(self, prepared: _Prepared, generated: _Generated) -> Result:
+    def post_process(self, prepared: Prepared, generated: Generated) -> Result:
         image = prepared.image.copy()  # one copy of the photo, every face pasted into it
         for crop, pixels, alpha in zip(prepared.crops, generated.faces, generated.alphas):
             frame.paste(image, pixels, crop.matrix, alpha, out=image)
@@ -207,19 +194,6 @@ def why_left_alone(face: face_detection.Face) -> str | None:
 def sketch_blur(crops: list[frame.Crop]) -> int:
     """The pencil recipe's blur for a photo: the seed's 15 px at face size 128, scaled to the largest face."""
     return int(round(15 / frame.scale_of(crops[0].matrix)))
-
-
-def inpaint_crops(model: models.FaceModel, segmenter: models.FaceModel, batch: np.ndarray,
-                  photo: np.ndarray | None = None, by_colour: bool = True,
-                  painted: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Find the mask in each crop and redraw only that region: (faces, regions) in the frame.
-    ``photo`` and ``by_colour``: as for ``unmask.regions.find``; ``painted`` is added to the region."""
-    regions = find_mask_regions(segmenter, batch, photo, by_colour=by_colour)
-    if painted is not None:
-        regions = regions | painted
-    blanked = batch * ~regions[..., None]
-    faces = model.predict(np.concatenate([blanked, regions[..., None].astype(np.uint8) * 255], axis=-1))
-    return np.where(regions[..., None], faces, batch), regions  # every pixel outside the region stays real
 
 
 def painted_at_photo_size(painted: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
