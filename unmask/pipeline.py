@@ -108,7 +108,7 @@ class Unmasker:
         if sketch_model and sketch_model != models.PENCIL:
             self.sketch_model = models.load(sketch_model, path_of(sketch_model, sketch_model_path))
         self.max_faces = max_faces
-        face_detection.detector()  # load and trace MTCNN now, not on the first photo
+        face_detection.detector()  # load the detector now, not on the first photo
 
     def pre_process(self, image: np.ndarray, assume_crop: bool = False, painted: np.ndarray | None = None) -> Prepared:
         image = np.ascontiguousarray(image[..., :3] if image.ndim == 3 else np.repeat(image[..., None], 3, axis=2), np.uint8)
