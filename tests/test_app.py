@@ -1,6 +1,7 @@
 """The page, launched for real and called the way a user's browser or script would."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ from .conftest import EXAMPLES
 def test_unmask_through_the_api(app_client):
     from gradio_client import handle_file
 
-    slider, sketch, found = app_client.predict(handle_file(str(EXAMPLES / "astronaut_surgical.jpg")), "rgb2rgb", api_name="/unmask")
+    slider, sketch, found, download = app_client.predict(handle_file(str(EXAMPLES / "astronaut_surgical.jpg")), "rgb2rgb", api_name="/unmask")
     for path in (*slider, sketch):  # JPEG files the app wrote (app.save_outputs), labelled in their comment
         assert Image.open(path).format == "JPEG" and b"ynthesized" in Image.open(path).info["comment"]
     before, after = (np.asarray(Image.open(path)) for path in slider)
@@ -21,6 +22,50 @@ def test_unmask_through_the_api(app_client):
     assert np.abs(before.astype(int) - after.astype(int)).mean() > 0.5
     assert np.asarray(Image.open(sketch)).shape[:2] == (512, 512)
     assert found.startswith("1 face unmasked") and "synthesized" in found
+    png = Image.open(download)  # the download: the result at full size, labelled in its metadata
+    assert png.format == "PNG" and "ynthesized" in png.info["Description"] and png.size == (512, 512)
+
+
+def test_put_a_mask_on_and_take_it_off_through_the_api(app_client):
+    from gradio_client import handle_file
+
+    real, masked, guess, words, download = app_client.predict(handle_file(str(EXAMPLES / "unmasked_astronaut.jpg")), "kn95",
+                                                              api_name="/put_mask_on")
+    real, masked, guess = (np.asarray(Image.open(path), int) for path in (real, masked, guess))
+    assert real.shape == masked.shape == guess.shape == (512, 512, 3)
+    assert np.abs(masked - real).mean() > 1 and np.abs(guess - masked).mean() > 0.5  # a mask went on, and came off
+    assert re.search(r"\d+\.\d dB PSNR and \d\.\d\d SSIM", words) and "Telea" in words
+    assert "face-recognition distance" in words and "synthesized" in words
+    assert "ynthesized" in Image.open(download).info["Description"]
+    with pytest.raises(Exception, match="balaclava is not in the list of choices"):  # Gradio answers it in words
+        app_client.predict(handle_file(str(EXAMPLES / "unmasked_astronaut.jpg")), "balaclava", api_name="/put_mask_on")
+
+
+def test_the_live_endpoint_unmasks_a_frame_and_says_the_rate(app_client, tmp_path):
+    from gradio_client import handle_file
+
+    frame = np.asarray(Image.open(EXAMPLES / "astronaut_surgical.jpg").convert("RGB").resize((480, 480)))
+    frame = np.pad(frame, ((0, 0), (80, 80), (0, 0)), mode="edge")  # 640x480, as a webcam sends it
+    Image.fromarray(frame).save(tmp_path / "frame.png")
+    shown, rate = app_client.predict(handle_file(str(tmp_path / "frame.png")), api_name="/live_frame")
+    shown = np.asarray(Image.open(shown).convert("RGB"), int)
+    assert shown.shape == (480, 640, 3) and np.abs(shown - frame).mean() > 0.3
+    assert re.search(r"Live: \d+ ms", rate)
+
+
+def test_a_group_photo_finds_numbered_faces_and_unmasks_only_the_chosen(app_client):
+    from gradio_client import handle_file
+
+    group = handle_file(str(EXAMPLES / "group.jpg"))
+    overlaid, chosen, listing = app_client.predict(group, api_name="/find_faces")
+    usable = [int(line.split()[1].rstrip(":")) for line in listing.splitlines() if line.endswith("can be unmasked")]
+    assert len(usable) >= 4 and "face 1:" in listing
+    original = np.asarray(Image.open(EXAMPLES / "group.jpg").convert("RGB"), int)
+    assert np.abs(np.asarray(Image.open(overlaid).convert("RGB"), int) - original).mean() > 0.5  # boxes drawn
+    shown, summary, download = app_client.predict(group, [usable[0]], False, api_name="/unmask_faces")
+    assert summary.startswith("1 face unmasked") and f"face {usable[1]}: left as it was, not chosen" in summary
+    with pytest.raises(Exception, match="tick the ones to unmask"):
+        app_client.predict(group, [], True, api_name="/unmask_faces")
 
 
 def test_a_non_image_gets_a_clear_error(app_client, tmp_path):
@@ -59,12 +104,12 @@ def test_painted_parts_are_redrawn_through_the_api(app_client, tmp_path):
     from gradio_client import handle_file
 
     photo = EXAMPLES / "astronaut_surgical.jpg"
-    plain, _, _ = app_client.predict(handle_file(str(photo)), "inpaint", api_name="/unmask")
+    plain, _, _, _ = app_client.predict(handle_file(str(photo)), "inpaint", api_name="/unmask")
     layer = np.zeros((512, 512, 4), np.uint8)
     layer[76:90, 200:240] = (255, 0, 255, 255)  # magenta brush over a patch of forehead
     Image.fromarray(layer).save(tmp_path / "layer.png")
     painting = {"background": handle_file(str(photo)), "layers": [handle_file(str(tmp_path / "layer.png"))], "composite": None}
-    painted, _, found = app_client.predict(handle_file(str(photo)), "inpaint", painting, api_name="/unmask_painted")
+    painted, _, found, _ = app_client.predict(handle_file(str(photo)), "inpaint", painting, api_name="/unmask_painted")
     before, after, unpainted = (np.asarray(Image.open(path), int) for path in (*painted, plain[1]))
     assert np.abs(after[76:90, 200:240] - before[76:90, 200:240]).mean() > 3
     assert np.abs(unpainted[76:90, 200:240] - before[76:90, 200:240]).mean() < 2  # JPEG noise only

@@ -48,5 +48,5 @@ def test_app_answers_every_case_in_words(catalogue, app_client, name):
             app_client.predict(handle_file(str(folder / name)), "rgb2rgb", api_name="/unmask")
         assert re.search(pattern, str(raised.value)), str(raised.value)
     else:
-        _, _, found = app_client.predict(handle_file(str(folder / name)), "rgb2rgb", api_name="/unmask")
+        _, _, found, _ = app_client.predict(handle_file(str(folder / name)), "rgb2rgb", api_name="/unmask")
         assert re.search(pattern, found), found

@@ -10,29 +10,45 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from docs.page_tour import CHROMIUM_ARGS, TOUR, fake_webcam, stop_live
+
 from .conftest import EXAMPLES, ROOT
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
 SCREENSHOTS = ROOT / "build" / "screenshots"
-# Headless on a machine with no network: no GPU, no background calls to Google's servers.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
-def page(app_url):
+def page(app_url, tmp_path_factory):
+    camera = fake_webcam(tmp_path_factory.mktemp("camera") / "webcam.y4m")
     with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        yield page
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + camera)
+        context = browser.new_context(viewport={"width": 1280, "height": 1000}, permissions=["camera"])
+        yield context.new_page()
         browser.close()
+
+
+def test_a_visitor_walks_every_tab(page, app_url):
+    """Upload and unmask, put a mask on and take it off, the live webcam, a group: each tab's result shows."""
+    page.goto(app_url)
+    for tab, visit in TOUR.items():
+        visit(page, playwright_api.expect)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"tour-{tab}.png"), full_page=True)
+        if tab == "live":
+            rate = page.locator("#live-rate").inner_text()
+            assert re.search(r"\d+\.\d frames per second shown, \d+ ms", rate), rate
+            stop_live(page)
+    expect_text = page.locator("#group-text textarea").input_value()
+    assert re.search(r"face \d: box", expect_text)
 
 
 def upload_and_click(page, url: str, path: Path) -> None:
     page.goto(url)
-    page.locator("input[type=file]").first.set_input_files(str(path))
+    page.locator("#unmask-tab-photo input[type=file]").first.set_input_files(str(path))
+    page.wait_for_timeout(1500)  # the upload reaches the server (Gradio's connection never goes idle)
     page.locator("#unmask-button").click()
 
 

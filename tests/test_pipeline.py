@@ -189,4 +189,5 @@ def test_more_faces_than_the_cap_keeps_the_largest_with_a_note():
     capped = Unmasker(max_faces=1)
     result = capped.unmask(io.decode(EXAMPLES / "two_faces.jpg"))
     assert len(result.faces) == 1
-    assert "2 faces found; the 1 largest were processed." in result.notes
+    assert result.faces[0].box[2] * result.faces[0].box[3] >= result.left_alone[0].box[2] * result.left_alone[0].box[3]
+    assert "1 face was beyond the number of faces processed per photo and left as it was." in result.notes

@@ -30,8 +30,11 @@ OVERLAP = 0.3  # boxes overlapping more than this (IoU) are one face, merged wei
 # The full-range network is skipped when the short-range one found a face of at least this share
 # of the photo's longer side: a selfie or a portrait needs only the short-range one.
 SHORT_RANGE_IS_ENOUGH = 0.1
-# Photos at least this long whose whole shows no face are looked at in tiles too.
-TILES_FROM = 600
+# Photos at least this long are looked at in tiles too where the whole shows no face, or only
+# faces smaller than ``GROUP_BELOW`` of its longer side (a group: others may be smaller still).
+# A selfie or a portrait, whose face is larger, costs one look.
+TILES_FROM = 384
+GROUP_BELOW = 0.2
 # Faces cut off by the photo's edges (close-ups past the forehead and chin) are found once the
 # photo is framed by grey: borders of these shares of its longer side are tried in turn while no
 # face is found. On the 146 real_masked/ photos found without a border, they find 92 more.
@@ -111,24 +114,23 @@ class Detector:
     def __call__(self, image: np.ndarray, tiles: bool = True) -> np.ndarray:
         """(N, 17) rows for the faces in an RGB uint8 image: score, box, key points, in its pixels.
 
-        Where the whole photo shows no face and it is large (and ``tiles``), it is looked at again
-        in nine overlapping tiles, each half its width and height: faces down to about a thirtieth
-        of the photo's side, such as a group far from the camera (the full-range network finds
-        faces of about a sixteenth of what it sees). A face found small is looked at once more in
-        a square twice its size (``refine``), where its key points are placed as precisely as a
-        large face's."""
+        Where the whole photo shows no face, or only small ones (``GROUP_BELOW``), and it is large
+        (and ``tiles``), it is looked at again in overlapping tiles (``tiles_of``): faces down to
+        about a fortieth of the photo's side, such as a group (the full-range network finds faces
+        of about a sixteenth of what it sees). A face
+        found small is looked at once more in a square twice its size (``refine``), where its key
+        points are placed as precisely as a large face's."""
         h, w = image.shape[:2]
         found = self.look(image)
-        if not len(found) and tiles and max(h, w) >= TILES_FROM:
-            tile_h, tile_w = h // 2, w // 2
-            rows = []
-            for y in (0, h // 4, h - tile_h):
-                for x in (0, w // 4, w - tile_w):
-                    tile = self.look(np.ascontiguousarray(image[y:y + tile_h, x:x + tile_w]))
-                    tile = tile[tile[:, 0] >= TILE_MIN_CONFIDENCE]
-                    tile[:, 1::2] += x
-                    tile[:, 2::2] += y
-                    rows.append(tile)
+        largest = max(found[:, 3] - found[:, 1], default=0.0) / max(h, w)
+        if largest < GROUP_BELOW and tiles and max(h, w) >= TILES_FROM:
+            rows = [found]
+            for y, x, tile in tiles_of(h, w):
+                seen = self.look(np.ascontiguousarray(image[y:y + tile, x:x + tile]))
+                seen = seen[seen[:, 0] >= TILE_MIN_CONFIDENCE]
+                seen[:, 1::2] += x
+                seen[:, 2::2] += y
+                rows.append(seen)
             found = weighted_nms(np.concatenate(rows))
         return np.array([self.refine(image, row) if row[3] - row[1] < REFINE_BELOW * max(h, w) else row
                          for row in found]).reshape(-1, 17)
@@ -179,6 +181,19 @@ class Detector:
         return merged
 
 
+def tiles_of(height: int, width: int) -> list[tuple[int, int, int]]:
+    """Overlapping square tiles (top, left, side) covering a photo, each a third of its longer
+    side (at least ``TILES_FROM`` / 2) and overlapping its neighbours by half: a face of a
+    twenty-fourth of the photo's side fills about 40 of the full-range network's 192 px there."""
+    tile = min(max(TILES_FROM // 2, round(max(height, width) / 3)), height, width)
+    step = max(tile // 2, 1)
+
+    def starts(length: int) -> list[int]:
+        return sorted({*range(0, max(length - tile, 0) + 1, step), max(length - tile, 0)})
+
+    return [(y, x, tile) for y in starts(height) for x in starts(width)]
+
+
 def shrink(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """``image`` at ``size`` (width, height), averaged as INTER_AREA does. OpenCV's area filter is
     slow for uneven factors (25 ms from 4000x3000 to 192 px), fast for whole ones: a large photo is
@@ -219,10 +234,11 @@ def detector() -> Detector:
     return built
 
 
-def detect(image: np.ndarray, max_faces: int | None = None, border: float = 0.0) -> list[Face]:
+def detect(image: np.ndarray, max_faces: int | None = None, border: float = 0.0, tiles: bool = True) -> list[Face]:
     """The faces in an RGB uint8 image, largest first, in the image's own coordinates. With
     ``border`` the image is framed by grey of that share of its longer side first (see
-    ``detect_close_up``); boxes are then cut to the image."""
+    ``detect_close_up``); boxes are then cut to the image. ``tiles=False``: one look only, for
+    the webcam, where a face is near and every millisecond counts."""
     h, w = image.shape[:2]
     # A face that fills the photo needs no detail to be found: a framed photo is looked at small.
     scale = min(1.0, CLOSE_UP_SIDE / max(h, w)) if border else 1.0
@@ -230,7 +246,7 @@ def detect(image: np.ndarray, max_faces: int | None = None, border: float = 0.0)
     pad = int(round(border * max(small.shape[:2])))
     framed = cv2.copyMakeBorder(small, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(128, 128, 128)) if pad else small
     faces = []
-    for row in detector()(np.ascontiguousarray(framed), tiles=not pad):
+    for row in detector()(np.ascontiguousarray(framed), tiles=tiles and not pad):
         row[1:] = (row[1:] - pad) / scale
         keypoints = row[5:].reshape(6, 2)
         if keypoints[0, 0] > keypoints[1, 0]:  # eyes in image order, left first, as the frame's template

@@ -13,6 +13,7 @@ recipe drawn from the result, unless a sketch model is chosen by name. No Gradio
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import cv2
 import numpy as np
 
 from unmask import faces as face_detection
-from unmask import frame, io, kinds, models
+from unmask import compare, frame, io, kinds, models
 from unmask.sketch import pencil_sketch
 
 MAX_FACES = 20  # more faces than this in one photo: the largest ones are processed
@@ -32,9 +33,12 @@ MIN_EYE_DISTANCE = 12.0
 MIN_EYE_SPREAD = 0.25
 # Why a face is left as it was (``why_left_alone``), and what to try instead.
 TOO_SMALL, NOT_FRONTAL = "too small to unmask", "too far from a front view to unmask"
+NOT_CHOSEN, OVER_LIMIT = "not chosen", "beyond the number of faces processed per photo"
 LEFT_ALONE = {
     TOO_SMALL: "use a photo where the face is at least about 60 pixels wide.",
     NOT_FRONTAL: "use a photo where the face looks towards the camera, both eyes clear.",
+    NOT_CHOSEN: "choose it to have it unmasked.",
+    OVER_LIMIT: "crop the photo to fewer faces.",
 }
 
 
@@ -47,7 +51,21 @@ class PaintingMismatch(ValueError):
 
 
 @dataclass
+class FoundFace:
+    """A face the detector found, numbered left to right, and why it is left alone (None: it is unmasked)."""
+
+    number: int
+    face: face_detection.Face
+    left_alone: str | None = None
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        return self.face.box
+
+
+@dataclass
 class FaceResult:
+    number: int  # as in ``Unmasker.find_faces``: faces numbered left to right
     box: tuple[int, int, int, int]
     landmarks: np.ndarray
     score: float
@@ -61,13 +79,16 @@ class FaceResult:
 class Result:
     original: np.ndarray  # the photo as decoded (RGB uint8)
     image: np.ndarray  # same size as the input, faces replaced by synthesized ones
-    sketch: np.ndarray  # (H, W) pencil sketch of the photo with synthesized faces
+    sketch: np.ndarray | None  # (H, W) pencil sketch of the photo with synthesized faces (None for live frames)
     faces: list[FaceResult]
     notes: list[str] = field(default_factory=list)
+    left_alone: list[FoundFace] = field(default_factory=list)  # faces found but left as they were, and why
+    redrawn: np.ndarray | None = None  # (H, W) bool: the photo's pixels that were synthesized
 
     def summary(self) -> str:
         lines = [f"{len(self.faces)} face{'s' if len(self.faces) != 1 else ''} unmasked (synthesized guess, not the real face)."]
-        lines += [f"face {i + 1}: box {f.box}, detector confidence {f.score:.2f}" for i, f in enumerate(self.faces)]
+        lines += [f"face {f.number}: box {f.box}, detector confidence {f.score:.2f}" for f in self.faces]
+        lines += [f"face {f.number}: left as it was, {f.left_alone}" for f in self.left_alone]
         return "\n".join(lines + self.notes)
 
 
@@ -76,10 +97,11 @@ class Prepared:
     """A photo made ready for the models (``Unmasker.pre_process``)."""
 
     image: np.ndarray
-    found: list[face_detection.Face]
+    found: list[FoundFace]  # the faces to unmask
     crops: list[frame.Crop]
     notes: list[str]
     painted: np.ndarray | None = None  # (N, 128, 128) bool: what the user painted as mask, in each face's frame
+    left_alone: list[FoundFace] = field(default_factory=list)
 
 
 @dataclass
@@ -110,69 +132,121 @@ class Unmasker:
         self.max_faces = max_faces
         face_detection.detector()  # load the detector now, not on the first photo
 
-    def pre_process(self, image: np.ndarray, assume_crop: bool = False, painted: np.ndarray | None = None) -> Prepared:
-        image = np.ascontiguousarray(image[..., :3] if image.ndim == 3 else np.repeat(image[..., None], 3, axis=2), np.uint8)
+    def find_faces(self, image: np.ndarray, thorough: bool = True) -> list[FoundFace]:
+        """Every face in the photo, numbered left to right, each with why it would be left alone
+        (None: it can be unmasked). The largest ``max_faces`` of those are the ones processed.
+        ``thorough=False`` (live frames): one look, no tiles for small faces, no second look at close-ups."""
+        detected = face_detection.detect_close_up(image) if thorough else face_detection.detect(image, tiles=False)
+        numbered = [FoundFace(number, face, why_left_alone(face))
+                    for number, face in enumerate(sorted(detected, key=lambda f: f.box[0] + f.box[2] / 2), start=1)]
+        usable = sorted((f for f in numbered if f.left_alone is None), key=lambda f: -f.box[2] * f.box[3])
+        for extra in usable[self.max_faces :]:
+            extra.left_alone = OVER_LIMIT
+        return numbered
+
+    def pre_process(self, image: np.ndarray, assume_crop: bool = False, painted: np.ndarray | None = None,
+                    faces: Collection[int] | None = None, thorough: bool = True) -> Prepared:
+        """``faces``: the numbers (``find_faces``) of the faces to unmask; None: every face it can."""
+        image = as_rgb(image)
         marks = None if painted is None else painted_at_photo_size(painted, image.shape)  # refused before detection runs
-        detected = face_detection.detect_close_up(image)
-        reasons = [why_left_alone(face) for face in detected]
-        found = [face for face, why in zip(detected, reasons) if why is None]
-        left_alone = Counter(why for why in reasons if why)
+        numbered = self.find_faces(image, thorough)
+        if faces is not None:
+            unknown = sorted(set(faces) - {f.number for f in numbered})
+            if unknown:
+                raise NoFaceFound(f"There is no face {', '.join(map(str, unknown))} in this photo: "
+                                  f"{len(numbered)} face{'s were' if len(numbered) != 1 else ' was'} found.")
+            for found_face in numbered:
+                if found_face.left_alone is None and found_face.number not in faces:
+                    found_face.left_alone = NOT_CHOSEN
+        found = [f for f in numbered if f.left_alone is None]
+        left_alone = [f for f in numbered if f.left_alone is not None]
+        reasons = Counter(f.left_alone for f in left_alone)
         notes = [f"{count} face{'s were' if count > 1 else ' was'} {why} and left as {'they were' if count > 1 else 'it was'}."
-                 for why, count in left_alone.items()]
-        if len(found) > self.max_faces:
-            notes.append(f"{len(found)} faces found; the {self.max_faces} largest were processed.")
-            found = found[: self.max_faces]
+                 for why, count in reasons.items()]
         if not found and assume_crop:
-            found = [whole_image_face(image)]
+            found = [FoundFace(0, whole_image_face(image))]
             notes.append("No face detected; the whole image was treated as one face crop.")
         if not found and left_alone:
-            advice = "; ".join(f"{why}: {LEFT_ALONE[why]}" for why in left_alone)
-            raise NoFaceFound(f"Found {len(detected)} face{'s' if len(detected) > 1 else ''}, but {advice}")
+            advice = "; ".join(f"{why}: {LEFT_ALONE[why]}" for why in reasons)
+            raise NoFaceFound(f"Found {len(numbered)} face{'s' if len(numbered) > 1 else ''}, but {advice}")
         if not found:
             raise NoFaceFound("No face found. Try a photo where the face is upright, well lit and at least "
                               "about 60 pixels wide, or (CLI) --assume-crop for a tight face crop.")
-        crops = [frame.align(image, face.landmarks) for face in found]
+        crops = [frame.align(image, f.face.landmarks) for f in found]
         painted_crops = None
         if marks is not None:
             # Any coverage counts: a thin stroke on a large photo still marks its pixels in the frame.
             painted_crops = np.stack([frame.warp(marks.astype(np.uint8) * 255, crop.matrix) > 0 for crop in crops])
             if marks.any() and not painted_crops.any():
                 notes.append("The painted parts are away from every face found, so they were left as they are.")
-        return Prepared(image, found, crops, notes, painted_crops)
+        return Prepared(image, found, crops, notes, painted_crops, left_alone)
 
-    def process(self, crops: list[frame.Crop], painted: np.ndarray | None = None) -> Generated:
+    def process(self, crops: list[frame.Crop], painted: np.ndarray | None = None, live: bool = False) -> Generated:
         """All faces of a photo in one batch through the models; every output in the canonical frame.
-        ``painted``: (N, 128, 128) bool, pixels the user marked as mask, redrawn whatever was found."""
+        ``painted``: (N, 128, 128) bool, pixels the user marked as mask, redrawn whatever was found.
+        ``live``: the webcam's path, no sketch and the region as masknet finds it (no colour growth)."""
         batch = np.stack([crop.pixels for crop in crops])
-        drawn = self.kind.generate(batch, np.stack([crop.photo for crop in crops]), painted)
+        drawn = self.kind.generate(batch, np.stack([crop.photo for crop in crops]), painted, by_colour=not live)
         alphas = drawn.alphas * np.stack([frame.edge_fade(crop.photo) for crop in crops])
-        sketches = self.sketch_model.predict(batch)[..., 0] if self.sketch_model else None
+        sketches = self.sketch_model.predict(batch)[..., 0] if self.sketch_model and not live else None
         return Generated(drawn.faces, alphas, drawn.regions, sketches)
 
-    def post_process(self, prepared: Prepared, generated: Generated) -> Result:
+    def post_process(self, prepared: Prepared, generated: Generated, sketch: bool = True) -> Result:
         image = prepared.image.copy()  # one copy of the photo, every face pasted into it
+        redrawn = np.zeros(image.shape[:2], np.float32)
         for crop, pixels, alpha in zip(prepared.crops, generated.faces, generated.alphas):
             frame.paste(image, pixels, crop.matrix, alpha, out=image)
-        blur = sketch_blur(prepared.crops)
-        if generated.sketches is None:
-            sketch = pencil_sketch(image, blur=blur)
-        else:
-            sketch = pencil_sketch(prepared.image, blur=blur)
-            for crop, pixels, alpha in zip(prepared.crops, generated.sketches, generated.alphas):
-                frame.paste(sketch, pixels, crop.matrix, alpha, out=sketch)
+            frame.paste(redrawn, np.ones_like(alpha), crop.matrix, alpha, out=redrawn)
+        drawing = None
+        if sketch:
+            blur = sketch_blur(prepared.crops)
+            if generated.sketches is None:
+                drawing = pencil_sketch(image, blur=blur)
+            else:
+                drawing = pencil_sketch(prepared.image, blur=blur)
+                for crop, pixels, alpha in zip(prepared.crops, generated.sketches, generated.alphas):
+                    frame.paste(drawing, pixels, crop.matrix, alpha, out=drawing)
         results = [
-            FaceResult(face.box, face.landmarks, face.score, crop.pixels, generated.faces[i],
+            FaceResult(found.number, found.face.box, found.face.landmarks, found.face.score, crop.pixels, generated.faces[i],
                        None if generated.sketches is None else generated.sketches[i],
                        None if generated.regions is None else generated.regions[i])
-            for i, (face, crop) in enumerate(zip(prepared.found, prepared.crops))
+            for i, (found, crop) in enumerate(zip(prepared.found, prepared.crops))
         ]
-        return Result(prepared.image, image, sketch, results, prepared.notes)
+        return Result(prepared.image, image, drawing, results, prepared.notes, prepared.left_alone, redrawn >= 0.5)
 
-    def unmask(self, image: np.ndarray, assume_crop: bool = False, painted: np.ndarray | None = None) -> Result:
+    def unmask(self, image: np.ndarray, assume_crop: bool = False, painted: np.ndarray | None = None,
+               faces: Collection[int] | None = None) -> Result:
         """``painted``: (H, W) bool, True where the user marks mask the region missed (see
-        ``painted_at_photo_size``); those pixels are redrawn too."""
-        prepared = self.pre_process(image, assume_crop, painted)
+        ``painted_at_photo_size``); those pixels are redrawn too. ``faces``: the numbers of the
+        faces to unmask (``find_faces``), None for all."""
+        prepared = self.pre_process(image, assume_crop, painted, faces)
         return self.post_process(prepared, self.process(prepared.crops, prepared.painted))
+
+    def unmask_frame(self, frame_pixels: np.ndarray) -> Result:
+        """A webcam frame, as fast as the models allow: one detection pass, masknet's region as it
+        finds it, no sketch. A frame with no face comes back as it was, with a note."""
+        image = as_rgb(frame_pixels)
+        try:
+            prepared = self.pre_process(image, thorough=False)
+        except NoFaceFound as error:
+            return Result(image, image, None, [], [str(error)])
+        return self.post_process(prepared, self.process(prepared.crops, live=True), sketch=False)
+
+    def put_mask_on_and_off(self, image: np.ndarray, mask_kind: str, seed: int = 0) -> compare.Comparison:
+        """Draw a mask of ``mask_kind`` on the largest face of an unmasked photo, unmask that, and
+        score the guess against the real face (``unmask.compare``): how close the guess gets."""
+        image = as_rgb(image)
+        drawn = compare.put_mask_on(image, mask_kind, seed)
+        if drawn is None:
+            raise NoFaceFound("No face found to put a mask on. Try a photo where the face is upright, well lit and "
+                              "at least about 60 pixels wide.")
+        masked, region, face = drawn
+        try:
+            guess = self.unmask(masked).image
+        except NoFaceFound:
+            raise NoFaceFound(f"With the {mask_kind} mask on, the face was no longer found: try another mask kind "
+                              "or a larger face.") from None
+        return compare.compare(image, masked, guess, region, face, mask_kind)
 
     def unmask_file(self, source: bytes | str | Path, assume_crop: bool = False, painted: np.ndarray | None = None) -> Result:
         """Decode safely (``io.read``) and unmask; what decoding did is added to the notes."""
@@ -180,6 +254,12 @@ class Unmasker:
         result = self.unmask(photo.pixels, assume_crop, painted)
         result.notes[:0] = photo.notes
         return result
+
+
+def as_rgb(image: np.ndarray) -> np.ndarray:
+    """RGB uint8, contiguous: grey repeated into three channels, alpha dropped."""
+    image = np.asarray(image)
+    return np.ascontiguousarray(image[..., :3] if image.ndim == 3 else np.repeat(image[..., None], 3, axis=2), np.uint8)
 
 
 def why_left_alone(face: face_detection.Face) -> str | None:
