@@ -20,7 +20,7 @@ import gradio as gr
 import numpy as np
 
 from unmask import io, kinds, masks, models, overlay, quiet, weights
-from unmask.pipeline import NoFaceFound, PaintingMismatch, Unmasker
+from unmask.pipeline import MAX_FACES, NoFaceFound, PaintingMismatch, Unmasker
 
 log = logging.getLogger("unmask.app")
 EXAMPLES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "examples")
@@ -55,6 +55,14 @@ Your photo is processed for this request only: it is not stored beyond a short-l
 """
 
 
+def uploaded(path: str) -> bool:
+    """Whether ``path`` is a file Gradio received from a visitor (its upload folder) or one of our examples."""
+    from gradio.utils import get_upload_folder
+
+    resolved = Path(path).resolve()
+    return any(resolved.is_relative_to(Path(root).resolve()) for root in (get_upload_folder(), EXAMPLES_DIR))
+
+
 def refused(message: str) -> gr.Error:
     """The visitor's answer in words; the server's log gets the same one line, not a traceback."""
     log.info("refused a request: %s", message)
@@ -72,6 +80,8 @@ class PhotoInput(gr.Image):
 
     def preprocess(self, payload):
         if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
+            if not uploaded(payload.path):  # an API payload naming a file on this server, not an upload
+                raise refused("Send the photo itself: file paths on this server are not read.")
             return payload.path
         try:
             return super().preprocess(payload)
@@ -236,7 +246,7 @@ def build_demo(get_unmasker: Callable[[str, str], Unmasker] = cached_unmasker, c
         (shown,) = save_images(faces=overlay.faces(photo.pixels, found))
         usable = [f.number for f in found if f.left_alone is None]
         lines = [f"face {f.number}: " + (f"left alone, {f.left_alone}" if f.left_alone else "can be unmasked") for f in found]
-        return shown, gr.CheckboxGroup(choices=[f.number for f in found], value=usable), "\n".join(lines)
+        return shown, gr.CheckboxGroup(choices=[f.number for f in found], value=usable, visible=True), "\n".join(lines)
 
     def unmask_faces(path: str | None, numbers: list[int] | None, outline: bool = True, progress=gr.Progress()):
         photo = read_photo(path, "a group photo")
@@ -307,7 +317,7 @@ def build_demo(get_unmasker: Callable[[str, str], Unmasker] = cached_unmasker, c
             live_rate = gr.Markdown("Live: start the webcam.", elem_id="live-rate")
             rate_state = gr.State(None)
             # The same per-frame function as a plain endpoint, for clients that cannot stream (/live_frame).
-            frame_in = gr.Image(type="numpy", visible=False)
+            frame_in = PhotoInput(type="filepath", image_mode=None, visible=False)
             frame_button = gr.Button(visible=False)
         with gr.Tab("Group", elem_id="group-tab"):
             gr.Markdown("Find every face, choose which to unmask, and see what was redrawn.")
@@ -316,7 +326,9 @@ def build_demo(get_unmasker: Callable[[str, str], Unmasker] = cached_unmasker, c
                     group_photo = PhotoInput(label="Group photo", type="filepath", image_mode=None,
                                              sources=["upload", "webcam", "clipboard"], elem_id="group-tab-photo")
                     find_button = gr.Button("Find the faces", elem_id="find-button")
-                    chosen = gr.CheckboxGroup(label="Faces to unmask", choices=[], elem_id="chosen-faces")
+                    # Every number a photo can have, so an API call needs no "find" first; the page shows the found ones.
+                    chosen = gr.CheckboxGroup(label="Faces to unmask", choices=list(range(1, MAX_FACES + 1)), value=[],
+                                              visible=False, elem_id="chosen-faces")
                     group_outline = gr.Checkbox(label="Outline what was redrawn", value=True)
                     group_button = gr.Button("Unmask the chosen faces", variant="primary", elem_id="group-button")
                 with gr.Column():
@@ -337,7 +349,8 @@ def build_demo(get_unmasker: Callable[[str, str], Unmasker] = cached_unmasker, c
         webcam.stream(live, inputs=[webcam, rate_state], outputs=[live_view, live_rate, rate_state], api_name="live",
                       stream_every=LIVE_EVERY, time_limit=LIVE_SECONDS, concurrency_limit=LIVE_STREAMS,
                       api_visibility="private", show_progress="hidden")
-        frame_button.click(lambda frame: live(frame, None)[:2], inputs=[frame_in], outputs=[live_view, live_rate],
+        frame_button.click(lambda path: live(read_photo(path, "a webcam frame").pixels, None)[:2], inputs=[frame_in],
+                           outputs=[live_view, live_rate],
                            api_name="live_frame", concurrency_limit=LIVE_STREAMS)
         find_button.click(find_faces, inputs=[group_photo], outputs=[group_view, chosen, group_text], api_name="find_faces")
         group_button.click(unmask_faces, inputs=[group_photo, chosen, group_outline],
@@ -348,5 +361,8 @@ def build_demo(get_unmasker: Callable[[str, str], Unmasker] = cached_unmasker, c
 if __name__ == "__main__":
     quiet.start(verbose="--verbose" in sys.argv[1:])  # library start-up chatter only with --verbose
     log.setLevel(logging.INFO)  # one line per refused request
-    cached_unmasker(models.DEFAULT_MODEL, models.DEFAULT_SKETCH_MODEL)  # load and warm up before the first visitor
+    try:
+        cached_unmasker(models.DEFAULT_MODEL, models.DEFAULT_SKETCH_MODEL)  # load and warm up before the first visitor
+    except weights.WeightsError as error:
+        sys.exit(f"unmask cannot start: {error}")
     build_demo().launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0"), **LAUNCH_OPTIONS)

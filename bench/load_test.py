@@ -1,10 +1,14 @@
-"""Load test: concurrent gradio_client users against a locally launched app.
+"""Load test and soak: concurrent gradio_client users against a locally launched app.
 
-    python -m bench.load_test --clients 8 --requests 5 --burst 40
+    python -m bench.load_test --clients 16 --requests 13 --burst 40
+    python -m bench.load_test --clients 0 --burst 0 --soak-minutes 30
 
 Starts ``python app.py`` on a free loopback port, sends ``clients x requests`` unmask calls from
-that many concurrent clients, then a burst of simultaneous calls larger than the queue, and
-prints a table: answered, failed, busy refusals, p50/p95 latency, and the server's peak RSS.
+that many concurrent clients (a "queue is full" answer is retried after a pause, and counted),
+then a burst of simultaneous calls larger than the queue, and prints a table: answered, failed,
+busy refusals, retries, p50/p95 latency, and the server's peak RSS. ``--soak-minutes`` then sends
+mixed traffic (uploads, painted, put-a-mask-on, live frames, group) from four clients and samples
+the server's resident memory, open files and temporary folders every ``--sample-seconds``.
 """
 from __future__ import annotations
 
@@ -53,19 +57,23 @@ def start_app(port: int) -> subprocess.Popen:
     raise RuntimeError("app did not start within 180 s")
 
 
-def one_call(url: str, client=None) -> tuple[str, float, str]:
-    """(outcome, seconds, message) of one unmask call; outcome is ok, busy or failed."""
+def one_call(url: str, client=None, retries: int = 0) -> tuple[str, float, str]:
+    """(outcome, seconds, message) of one unmask call; outcome is ok, busy, failed, or ok after N
+    retries ("retried N"): a busy answer is retried after a second, ``retries`` times at most."""
     from gradio_client import Client, handle_file
 
     client = client or Client(url, verbose=False)
     start = time.perf_counter()
-    try:
-        client.predict(handle_file(str(EXAMPLE)), "rgb2rgb", api_name="/unmask")
-        return "ok", time.perf_counter() - start, ""
-    except Exception as error:  # the client raises whatever the server said
-        message = str(error)
-        outcome = "busy" if "queue is full" in message.lower() else "failed"
-        return outcome, time.perf_counter() - start, message[:200]
+    for attempt in range(retries + 1):
+        try:
+            client.predict(handle_file(str(EXAMPLE)), "rgb2rgb", api_name="/unmask")
+            return ("ok" if attempt == 0 else f"retried {attempt}"), time.perf_counter() - start, ""
+        except Exception as error:  # the client raises whatever the server said
+            message = str(error)
+            if "queue is full" not in message.lower():
+                return "failed", time.perf_counter() - start, message[:200]
+            time.sleep(1.0)
+    return "busy", time.perf_counter() - start, message[:200]
 
 
 def run_clients(url: str, clients: int, requests: int) -> list[tuple[str, float, str]]:
@@ -77,7 +85,7 @@ def run_clients(url: str, clients: int, requests: int) -> list[tuple[str, float,
     def user() -> None:
         client = Client(url, verbose=False)
         for _ in range(requests):
-            outcome = one_call(url, client)
+            outcome = one_call(url, client, retries=5)
             with lock:
                 results.append(outcome)
 
@@ -96,13 +104,77 @@ def run_burst(url: str, size: int) -> list[tuple[str, float, str]]:
 
 
 def summarise(name: str, results: list[tuple[str, float, str]]) -> str:
-    ok = [seconds for outcome, seconds, _ in results if outcome == "ok"]
+    ok = [seconds for outcome, seconds, _ in results if outcome == "ok" or outcome.startswith("retried")]
+    retried = sum(int(outcome.split()[1]) for outcome, _, _ in results if outcome.startswith("retried"))
     busy = sum(outcome == "busy" for outcome, _, _ in results)
     failed = [message for outcome, _, message in results if outcome == "failed"]
     p50 = statistics.median(ok) if ok else float("nan")
     p95 = statistics.quantiles(ok, n=20)[-1] if len(ok) >= 2 else float("nan")
-    line = f"| {name} | {len(results)} | {len(ok)} | {busy} | {len(failed)} | {p50:.2f} | {p95:.2f} |"
+    line = f"| {name} | {len(results)} | {len(ok)} | {busy} | {retried} | {len(failed)} | {p50:.2f} | {p95:.2f} |"
     return line + (f"\n  first failure: {failed[0]}" if failed else "")
+
+
+def server_sample(pid: int, folders: list[Path]) -> dict[str, float]:
+    """Resident memory (MiB), open file descriptors and the size of the temporary folders (MiB)."""
+    rss = next(int(line.split()[1]) / 1024 for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+               if line.startswith("VmRSS:"))
+    files = len(os.listdir(f"/proc/{pid}/fd"))
+    size = sum(f.stat().st_size for folder in folders if folder.exists() for f in folder.rglob("*") if f.is_file())
+    return {"rss_mib": rss, "open_files": files, "temp_mib": size / 2**20}
+
+
+def soak(url: str, pid: int, minutes: float, sample_seconds: float) -> list[dict[str, float]]:
+    """Mixed traffic from four clients for ``minutes``; a sample of the server every ``sample_seconds``."""
+    import tempfile
+
+    import numpy as np
+    from gradio_client import Client, handle_file
+    from PIL import Image
+
+    from gradio.utils import get_upload_folder
+
+    layer = Path(tempfile.mkdtemp()) / "layer.png"
+    painted = np.zeros((512, 512, 4), np.uint8)
+    painted[76:90, 200:240] = (255, 0, 255, 255)
+    Image.fromarray(painted).save(layer)
+    photo, clean, group = (str(ROOT / "examples" / name) for name in ("astronaut_surgical.jpg", "unmasked_astronaut.jpg", "group.jpg"))
+    calls = [
+        lambda c: c.predict(handle_file(photo), "inpaint", api_name="/unmask"),
+        lambda c: c.predict(handle_file(photo), "inpaint", {"background": handle_file(photo), "layers": [handle_file(str(layer))],
+                                                           "composite": None}, api_name="/unmask_painted"),
+        lambda c: c.predict(handle_file(clean), "cloth", api_name="/put_mask_on"),
+        lambda c: [c.predict(handle_file(photo), api_name="/live_frame") for _ in range(5)],
+        lambda c: c.predict(handle_file(group), [1, 2], True, api_name="/unmask_faces"),
+    ]
+    folders = [Path(get_upload_folder()), Path(tempfile.gettempdir()) / "unmask-outputs"]
+    stop = time.time() + 60 * minutes
+    counts = {"ok": 0, "failed": 0}
+    lock = threading.Lock()
+
+    def user(offset: int) -> None:
+        client = Client(url, verbose=False)
+        turn = offset
+        while time.time() < stop:
+            try:
+                calls[turn % len(calls)](client)
+                outcome = "ok"
+            except Exception as error:
+                outcome = "ok" if "queue is full" in str(error).lower() else "failed"
+            with lock:
+                counts[outcome] += 1
+            turn += 1
+
+    threads = [threading.Thread(target=user, args=(i,), daemon=True) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    samples, start = [], time.time()
+    while time.time() < stop:
+        samples.append({"minute": (time.time() - start) / 60, **server_sample(pid, folders), **counts})
+        time.sleep(sample_seconds)
+    for thread in threads:
+        thread.join(120)
+    samples.append({"minute": (time.time() - start) / 60, **server_sample(pid, folders), **counts})
+    return samples
 
 
 def main() -> None:
@@ -110,22 +182,26 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--requests", type=int, default=5, help="per client")
     parser.add_argument("--burst", type=int, default=40, help="simultaneous calls, more than the queue holds")
+    parser.add_argument("--soak-minutes", type=float, default=0.0, help="then mixed traffic for this long, sampled")
+    parser.add_argument("--sample-seconds", type=float, default=30.0)
     args = parser.parse_args()
     port = free_port()
     server = start_app(port)
     url = f"http://127.0.0.1:{port}/"
     try:
         rss_idle = peak_rss_mib(server.pid)
-        steady = run_clients(url, args.clients, args.requests)
+        steady = run_clients(url, args.clients, args.requests) if args.clients else []
         rss_steady = peak_rss_mib(server.pid)
         burst = run_burst(url, args.burst) if args.burst else []
         rss_burst = peak_rss_mib(server.pid)
+        samples = soak(url, server.pid, args.soak_minutes, args.sample_seconds) if args.soak_minutes else []
     finally:
         server.terminate()
         server.wait(30)
-    print("| phase | requests | answered | busy (queue full) | failed | p50 s | p95 s |")
-    print("|---|---|---|---|---|---|---|")
-    print(summarise(f"{args.clients} clients x {args.requests}", steady))
+    print("| phase | requests | answered | busy (queue full, gave up) | retries after busy | failed | p50 s | p95 s |")
+    print("|---|---|---|---|---|---|---|---|")
+    if steady:
+        print(summarise(f"{args.clients} clients x {args.requests}", steady))
     if burst:
         print(summarise(f"burst of {args.burst}", burst))
         busy_messages = {message for outcome, _, message in burst if outcome == "busy"}
@@ -133,6 +209,17 @@ def main() -> None:
             print(f"busy users were told: {sorted(busy_messages)[0]}")
     print(f"\npeak RSS of the server: {rss_idle:.0f} MiB after start, {rss_steady:.0f} MiB after the steady phase, "
           f"{rss_burst:.0f} MiB after the burst")
+    if samples:
+        print("\n| minute | resident MiB | open files | temporary MiB | calls answered | failed |")
+        print("|---|---|---|---|---|---|")
+        for sample in samples:
+            print(f"| {sample['minute']:.1f} | {sample['rss_mib']:.0f} | {sample['open_files']} | {sample['temp_mib']:.1f} | "
+                  f"{sample['ok']} | {sample['failed']} |")
+        warm = samples[max(1, len(samples) // 5)]
+        last = samples[-1]
+        print(f"\nafter warm-up (minute {warm['minute']:.1f}) to the end: resident memory "
+              f"{100 * (last['rss_mib'] / warm['rss_mib'] - 1):+.1f}%, open files {last['open_files'] - warm['open_files']:+d}, "
+              f"temporary space at most {max(s['temp_mib'] for s in samples):.1f} MiB")
 
 
 if __name__ == "__main__":

@@ -101,4 +101,56 @@ def write_catalogue(folder: Path) -> dict[str, tuple[str, str]]:
     tiny = cv2.resize(pixels, (100, 100), interpolation=cv2.INTER_AREA)
     _save(Image.fromarray(tiny), folder / "tiny.png")
     cases["tiny.png"] = ("error", "too small")
+
+    no_face = ("error", "No face found")
+    # Odd shapes: a one-pixel image, a 1xN strip, an extreme panorama.
+    _save(Image.new("RGB", (1, 1), (200, 150, 120)), folder / "dot.png")
+    cases["dot.png"] = no_face
+    _save(Image.fromarray(np.tile(pixels[256:257], (1, 1, 1))), folder / "strip.png")  # 512x1
+    cases["strip.png"] = no_face
+    _save(Image.fromarray(cv2.resize(pixels, (4000, 20), interpolation=cv2.INTER_AREA)), folder / "panorama.jpg", quality=90)
+    cases["panorama.jpg"] = no_face
+    # Modes: grey with alpha, 32-bit float, a palette with a transparent colour.
+    _save(n95.convert("LA"), folder / "grey_alpha.png")
+    cases["grey_alpha.png"] = ("ok", "1 face")
+    grey_float = Image.fromarray(cv2.cvtColor(np.asarray(n95), cv2.COLOR_RGB2GRAY).astype(np.float32))
+    _save(grey_float, folder / "float.tif")
+    cases["float.tif"] = ("ok", "1 face")
+    transparent = masked.convert("P")
+    _save(transparent, folder / "transparent.png", transparency=0)
+    cases["transparent.png"] = ("ok", "1 face")
+    # Formats: WebP, BMP and TIFF are read; HEIC, AVIF and SVG are refused in words.
+    _save(masked, folder / "webp_photo.webp", quality=90)
+    cases["webp_photo.webp"] = ("ok", "1 face")
+    _save(masked, folder / "bmp_photo.bmp")
+    cases["bmp_photo.bmp"] = ("ok", "1 face")
+    _save(masked, folder / "tiff_photo.tiff")
+    cases["tiff_photo.tiff"] = ("ok", "1 face")
+    heif_box = lambda brand: struct.pack(">I", 24) + b"ftyp" + brand + b"\x00\x00\x00\x00" + brand + b"mif1"  # noqa: E731
+    bytes_case("iphone.heic", heif_box(b"heic") + b"\x00" * 200, ("error", "HEIC"))
+    bytes_case("avif_photo.avif", heif_box(b"avif") + b"\x00" * 200, ("error", "AVIF"))
+    bytes_case("drawing.svg", b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="64" height="64">'
+               b'<circle cx="32" cy="32" r="20"/></svg>', ("error", "SVG"))
+    # Metadata bombs: a PNG whose text chunk holds 20 MB of zeros compressed, and a JPEG with 60 kB of EXIF junk.
+    buffer = io.BytesIO()
+    masked.save(buffer, format="PNG")
+    png = buffer.getvalue()
+    zbomb = _png_chunk(b"zTXt", b"comment\x00\x00" + zlib.compress(b"\x00" * 20_000_000, 9))
+    bytes_case("text_bomb.png", png[:33] + zbomb + png[33:], ("error", "metadata"))
+    exif = masked.getexif()
+    exif[0x010E] = "x" * 60_000  # ImageDescription
+    _save(masked, folder / "exif_junk.jpg", exif=exif.tobytes(), quality=90)
+    cases["exif_junk.jpg"] = ("ok", "1 face")
+    # EXIF rotations: upside down (3) and turned left (8), each stored so that rotating shows it upright.
+    for orientation, turned in ((3, Image.Transpose.ROTATE_180), (8, Image.Transpose.ROTATE_270)):
+        stored = masked.transpose(turned)
+        tags = stored.getexif()
+        tags[0x0112] = orientation
+        _save(stored, folder / f"exif{orientation}.jpg", exif=tags.tobytes(), quality=92)
+        cases[f"exif{orientation}.jpg"] = ("ok", "1 face")
+    # Bit flips in the middle of a JPEG's compressed data: it still decodes, with garbage below.
+    flipped = bytearray(jpeg)
+    for position in range(len(flipped) // 2, len(flipped) // 2 + 400, 37):
+        flipped[position] ^= 0x5A
+    bytes_case("bitflip.jpg", bytes(flipped), ("ok|error", "face|damaged"))
     return cases

@@ -23,8 +23,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from unmask import io, models, outputs, quiet
-from unmask.pipeline import NoFaceFound, PaintingMismatch, Unmasker
+from unmask import io, masks, models, outputs, quiet
+from unmask.pipeline import NoFaceFound, PaintingMismatch, Result, Unmasker
+from unmask.sketch import pencil_sketch
 from unmask.weights import WeightsError
 
 # What a user's file can be refused for: one stderr line each, and the other files still run.
@@ -60,6 +61,9 @@ def parser() -> argparse.ArgumentParser:
     built.add_argument("--overwrite-results", action="store_true",
                        help="replace earlier unmask results of the same name instead of numbering new ones "
                             "(files not written by unmask are never replaced)")
+    built.add_argument("--put-mask-on", metavar="KIND", choices=list(masks.MASKS),
+                       help="for unmasked photos: draw a mask of KIND, take it off again, write the guess as NAME.png "
+                            "and print how close it came to the real face (" + ", ".join(masks.MASKS) + ")")
     built.add_argument("--verbose", action="store_true", help="show the libraries' start-up and log lines")
     return built
 
@@ -109,7 +113,13 @@ def unmask_one(unmasker: Unmasker, planned: outputs.Planned, args: argparse.Name
     """Unmask one file and write its results; one stderr line per problem. True when written."""
     path = planned.source
     try:
-        result = unmasker.unmask_file(path, assume_crop=args.assume_crop, painted=painted)
+        if args.put_mask_on:
+            photo = io.read(path)
+            compared = unmasker.put_mask_on_and_off(photo.pixels, args.put_mask_on)
+            tqdm.write(f"{path}: " + compared.in_words().replace("\n", "\n  "))
+            result = Result(photo.pixels, compared.guess, pencil_sketch(compared.guess), [], photo.notes)
+        else:
+            result = unmasker.unmask_file(path, assume_crop=args.assume_crop, painted=painted)
     except USER_ERRORS as error:
         tqdm.write(f"{path}: {error}", file=sys.stderr)
         return False

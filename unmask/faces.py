@@ -34,7 +34,7 @@ SHORT_RANGE_IS_ENOUGH = 0.1
 # faces smaller than ``GROUP_BELOW`` of its longer side (a group: others may be smaller still).
 # A selfie or a portrait, whose face is larger, costs one look.
 TILES_FROM = 384
-GROUP_BELOW = 0.2
+GROUP_BELOW = 0.1
 # Faces cut off by the photo's edges (close-ups past the forehead and chin) are found once the
 # photo is framed by grey: borders of these shares of its longer side are tried in turn while no
 # face is found. On the 146 real_masked/ photos found without a border, they find 92 more.

@@ -62,9 +62,31 @@ def read(source: bytes | str | Path) -> Photo:
         except Image.DecompressionBombError:
             raise UnreadableImage(_too_large_message()) from None
         except UnidentifiedImageError:
-            raise UnreadableImage("not a supported image file (try a JPEG or PNG photo)") from None
+            stream.seek(0)
+            raise UnreadableImage(_unsupported_message(stream.read(512))) from None
         except (OSError, SyntaxError, ValueError, EOFError, MemoryError, *_MALFORMED_HEADER_ERRORS) as error:
+            if "MAX_TEXT" in str(error):  # Pillow's guard against text chunks that inflate to gigabytes
+                raise UnreadableImage("the file carries far more metadata than a photo needs, which we do not read: "
+                                      "save the photo again (a screenshot or an export drops it)") from None
             raise UnreadableImage(f"the image file is damaged or truncated ({error!r})") from None
+
+
+# Formats a phone or a browser can hand over that Pillow cannot open without extra plug-ins.
+_CONTAINER_BRANDS = {b"heic": "HEIC", b"heix": "HEIC", b"hevc": "HEIC", b"heim": "HEIC", b"heis": "HEIC",
+                     b"mif1": "HEIF", b"msf1": "HEIF", b"avif": "AVIF", b"avis": "AVIF"}
+
+
+def _unsupported_message(head: bytes) -> str:
+    """Why a file Pillow does not know is refused, naming the format where its first bytes tell it."""
+    if head[4:8] == b"ftyp":
+        kind = _CONTAINER_BRANDS.get(head[8:12])
+        if kind:
+            where = " (an iPhone saves HEIC by default)" if kind == "HEIC" else ""
+            return f"{kind} photos are not supported here{where}: save or export it as JPEG or PNG and try again"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<svg", b"<?xml")) and b"<svg" in head.lower():
+        return "an SVG drawing is not a photo: export it as PNG or JPEG, or upload a photo"
+    return "not a supported image file (try a JPEG or PNG photo)"
 
 
 def _too_large_message(width: int | None = None, height: int | None = None) -> str:

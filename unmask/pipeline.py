@@ -283,6 +283,8 @@ def painted_at_photo_size(painted: np.ndarray, shape: tuple[int, ...]) -> np.nda
     marks = np.asarray(painted)
     if marks.ndim != 2:
         raise PaintingMismatch(f"the painted mask must be one channel (height x width), not of shape {marks.shape}")
+    if marks.size == 0:
+        raise PaintingMismatch("the painted mask is empty (0 pixels): paint on the photo itself")
     marks = (marks >= 128 if marks.dtype != bool else marks).astype(np.uint8)
     height, width = shape[:2]
     if marks.shape != (height, width):

@@ -5,7 +5,10 @@
    pinned revision (cached in ``HF_HUB_CACHE``; ``HF_HUB_OFFLINE=1`` uses the cache only);
 3. else, or when the Hub cannot be reached, the weights bundled in ``unmask/weights/``.
 
-Every file is checked against the sha256 written in its JSON before it is loaded.
+Every file is checked against the sha256 written in its JSON before it is loaded. A cached Hub
+file that fails the check (truncated, corrupted) is downloaded once more; if that fails too, or
+the Hub is offline, the bundled weights are used with one warning. Bundled weights that are
+missing or corrupted stop the start-up with a ``WeightsError`` that says what to do.
 """
 from __future__ import annotations
 
@@ -46,8 +49,8 @@ def sha256_of(path: Path) -> str:
 
 def _checked(model_path: Path, spec_path: Path, source: str) -> ResolvedWeights:
     if not model_path.is_file() or not spec_path.is_file():
-        raise WeightsError(f"model weights not found: {model_path} (and its {spec_path.name}); "
-                           "retrain with `python -m train fit` or set UNMASK_MODEL_REPO")
+        raise WeightsError(f"model weights not found: {model_path} (and its {spec_path.name}); restore them with "
+                           "`git checkout -- unmask/weights`, rebuild them with `python -m train all`, or set UNMASK_MODEL_REPO")
     spec = json.loads(spec_path.read_text())
     actual = sha256_of(model_path)
     if actual != spec.get("sha256"):
@@ -58,11 +61,19 @@ def _checked(model_path: Path, spec_path: Path, source: str) -> ResolvedWeights:
 
 
 def _from_hub(name: str, repo: str, revision: str) -> ResolvedWeights:
+    """The Hub's files through its cache; a cached file that fails its sha256 is fetched once more."""
     from huggingface_hub import hf_hub_download
 
-    spec_path = Path(hf_hub_download(repo, f"{name}.json", revision=revision))
-    model_path = Path(hf_hub_download(repo, f"{name}.keras", revision=revision))
-    return _checked(model_path, spec_path, f"hub {repo}@{revision}")
+    def fetch(again: bool) -> ResolvedWeights:
+        spec_path = Path(hf_hub_download(repo, f"{name}.json", revision=revision, force_download=again))
+        model_path = Path(hf_hub_download(repo, f"{name}.keras", revision=revision, force_download=again))
+        return _checked(model_path, spec_path, f"hub {repo}@{revision}")
+
+    try:
+        return fetch(again=False)
+    except WeightsError as error:
+        log.warning("%s; downloading %s again", error, name)
+        return fetch(again=True)
 
 
 def resolve(name: str, explicit: str | Path | None = None) -> ResolvedWeights:
@@ -74,9 +85,7 @@ def resolve(name: str, explicit: str | Path | None = None) -> ResolvedWeights:
         revision = os.environ.get(REVISION_ENV, "").strip() or PINNED_REVISION
         try:
             return _from_hub(name, repo, revision)
-        except WeightsError:
-            raise
-        except Exception as error:  # offline, repo or revision missing, HTTP errors: all mean "not from the Hub"
+        except Exception as error:  # offline, missing, HTTP errors, a file still bad: all mean "not from the Hub"
             log.warning("could not get %s from the Hub (%s@%s: %s); using the bundled weights",
-                        name, repo, revision, type(error).__name__)
+                        name, repo, revision, str(error).split(";")[0] if isinstance(error, WeightsError) else type(error).__name__)
     return _checked(BUNDLED_DIR / f"{name}.keras", BUNDLED_DIR / f"{name}.json", "bundled")
