@@ -183,11 +183,15 @@ def sheet(photos: list[TestPhoto], outputs: dict[str, list[np.ndarray]], picks: 
 
 
 def photo_test(data: Path, cache: Path, bundles: dict[str, Path | None], reports: Path, scales: tuple[int, ...] = SCALES,
-               per_set: int | None = None, model: str = "inpaint") -> dict[str, dict[str, float]]:
+               per_set: int | None = None, model: str = "inpaint", without_grain: bool = False) -> dict[str, dict[str, float]]:
     """Score ``model`` from each bundle (None: the shipped weights), Telea and the masked photo;
+    with ``without_grain`` each bundle also without ``unmask.grain`` (labelled "LABEL smooth");
     write ``reports/photo_test.md``, its JSON and contact sheets; return the overall means."""
     photos = test_photos(data, cache, scales, per_set)
     methods: dict[str, Unmasker | str] = {label: Unmasker(model, weights_dir=folder) for label, folder in bundles.items()}
+    if without_grain:
+        methods.update({f"{label} smooth": Unmasker(model, weights_dir=folder, match_grain=False)
+                        for label, folder in bundles.items()})
     methods.update({"telea": "telea", "masked": "masked"})
     results, outputs = run(photos, methods)
     reports.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from unmask import faces as face_detection
-from unmask import compare, frame, io, kinds, models
+from unmask import compare, frame, grain, io, kinds, models
 from unmask.sketch import pencil_sketch
 
 MAX_FACES = 20  # more faces than this in one photo: the largest ones are processed
@@ -117,9 +117,10 @@ class Unmasker:
 
     def __init__(self, model: str = models.DEFAULT_MODEL, sketch_model: str | None = models.DEFAULT_SKETCH_MODEL,
                  model_path: str | Path | None = None, sketch_model_path: str | Path | None = None,
-                 max_faces: int = MAX_FACES, weights_dir: str | Path | None = None):
+                 max_faces: int = MAX_FACES, weights_dir: str | Path | None = None, match_grain: bool = True):
         """``weights_dir``: a folder of ``.keras`` files with their JSON (a candidate bundle from
-        ``python -m train all``) used for every model instead of the usual ones."""
+        ``python -m train all``) used for every model instead of the usual ones. ``match_grain``:
+        give what was redrawn the photo's own fine grain (``unmask.grain``)."""
         def path_of(name: str, explicit: str | Path | None) -> str | None:
             chosen = explicit if explicit is not None else None if weights_dir is None else Path(weights_dir) / f"{name}.keras"
             return None if chosen is None else str(chosen)
@@ -130,6 +131,7 @@ class Unmasker:
         if sketch_model and sketch_model != models.PENCIL:
             self.sketch_model = models.load(sketch_model, path_of(sketch_model, sketch_model_path))
         self.max_faces = max_faces
+        self.match_grain = match_grain
         face_detection.detector()  # load the detector now, not on the first photo
 
     def find_faces(self, image: np.ndarray, thorough: bool = True) -> list[FoundFace]:
@@ -197,6 +199,9 @@ class Unmasker:
         for crop, pixels, alpha in zip(prepared.crops, generated.faces, generated.alphas):
             frame.paste(image, pixels, crop.matrix, alpha, out=image)
             frame.paste(redrawn, np.ones_like(alpha), crop.matrix, alpha, out=redrawn)
+        if self.match_grain and sketch:  # not on live frames, where every millisecond counts
+            face_size = float(np.median([frame.SIZE / frame.scale_of(crop.matrix) for crop in prepared.crops]))
+            image = grain.match(image, prepared.image, redrawn, face_size)
         drawing = None
         if sketch:
             blur = sketch_blur(prepared.crops)
