@@ -9,7 +9,8 @@ in selfies, are scored too. Each photo gets one synthetic mask, the kinds taken 
 kind the renderer draws is scored alike. Measured on the returned photo against the clean one:
 
 - PSNR and SSIM inside the mask region, and over the face (the footprint of the aligned frame);
-- detail ratio: variance of the grey Laplacian in the region, result over truth (1 = real texture);
+- detail ratio: variance of the grey Laplacian in the region, result over truth (1 = real texture;
+  reported as the median: a ratio of variances, a few near-flat truths would swamp a mean);
 - identity distance: dlib embeddings of result and truth (lower is closer, the masked photo is the bar);
 - mask ghost: how much of the mask's texture shows through (0 drawn afresh, 1 the mask itself);
 - seams: faces whose redrawn part ends on a step at the frame's edge sharper than the photo's own.
@@ -148,7 +149,8 @@ def run(photos: list[TestPhoto], methods: dict[str, Unmasker | str]) -> tuple[di
 def mean_table(results: dict[str, list[dict]], group: str | None) -> str:
     """Markdown: one row per method (and group value), the mean of each measure."""
     extra = [c for c in ("found", "seam", "seconds") if any(c in r for rows in results.values() for r in rows)]
-    header = ["method"] + ([group] if group else []) + ["photos"] + COLUMNS + extra
+    header = ["method"] + ([group] if group else []) + ["photos"] + \
+        [c if c != "detail_ratio" else "detail_ratio (median)" for c in COLUMNS] + extra
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     for name, rows in results.items():
         values = sorted({r[group] for r in rows}) if group else [None]
@@ -162,6 +164,8 @@ def mean_table(results: dict[str, list[dict]], group: str | None) -> str:
                     cells.append(f"{int(numbers.sum())}/{len(numbers)}" if len(numbers) else "-")
                 elif column == "seconds":
                     cells.append(f"{1000 * np.median(numbers):.0f} ms" if len(numbers) else "-")
+                elif column == "detail_ratio":  # a ratio of variances: a few flat truths would swamp a mean
+                    cells.append(f"{np.median(numbers):.2f}" if len(numbers) else "-")
                 else:
                     cells.append(f"{numbers.mean():.3f}" if len(numbers) else "-")
             lines.append("| " + " | ".join(cells) + " |")
@@ -214,7 +218,8 @@ def photo_test(data: Path, cache: Path, bundles: dict[str, Path | None], reports
                 sheet(photos, outputs, picks, path)
                 sections.append(f"\n![{name} at {scale}x: masked | {' | '.join(n for n in labels if n != 'masked')} | truth]({path.name})")
     (reports / "photo_test.md").write_text("\n".join(sections) + "\n")
-    overall = {name: {c: float(np.nanmean([r[c] for r in rows])) for c in COLUMNS + ["found", "seconds"] if c in rows[0]}
+    overall = {name: {c: float((np.nanmedian if c == "detail_ratio" else np.nanmean)([r[c] for r in rows]))
+                      for c in COLUMNS + ["found", "seconds"] if c in rows[0]}
                for name, rows in results.items()}
     (reports / "photo_test.json").write_text(json.dumps({"overall": overall, "rows": results}, indent=1) + "\n")
     print("\n".join(sections))
