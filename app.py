@@ -55,14 +55,6 @@ Your photo is processed for this request only: it is not stored beyond a short-l
 """
 
 
-def uploaded(path: str) -> bool:
-    """Whether ``path`` is a file Gradio received from a visitor (its upload folder) or one of our examples."""
-    from gradio.utils import get_upload_folder
-
-    resolved = Path(path).resolve()
-    return any(resolved.is_relative_to(Path(root).resolve()) for root in (get_upload_folder(), EXAMPLES_DIR))
-
-
 def refused(message: str) -> gr.Error:
     """The visitor's answer in words; the server's log gets the same one line, not a traceback."""
     log.info("refused a request: %s", message)
@@ -80,8 +72,6 @@ class PhotoInput(gr.Image):
 
     def preprocess(self, payload):
         if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
-            if not uploaded(payload.path):  # an API payload naming a file on this server, not an upload
-                raise refused("Send the photo itself: file paths on this server are not read.")
             return payload.path
         try:
             return super().preprocess(payload)
