@@ -9,39 +9,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-_C1, _C2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
-
-
-def _select(values: np.ndarray, region: np.ndarray | None) -> np.ndarray:
-    if values.ndim == 3:
-        values = values.mean(axis=2)
-    return values if region is None else values[region]
-
-
-def ssim_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    a, b = a.astype(np.float64), b.astype(np.float64)
-
-    def blur(x):
-        return cv2.GaussianBlur(x, (11, 11), 1.5)
-
-    mu_a, mu_b = blur(a), blur(b)
-    var_a = blur(a * a) - mu_a**2
-    var_b = blur(b * b) - mu_b**2
-    cov = blur(a * b) - mu_a * mu_b
-    return ((2 * mu_a * mu_b + _C1) * (2 * cov + _C2)) / ((mu_a**2 + mu_b**2 + _C1) * (var_a + var_b + _C2))
-
-
-def psnr(output: np.ndarray, target: np.ndarray, region: np.ndarray | None = None) -> float:
-    mse = _select((output.astype(np.float64) - target.astype(np.float64)) ** 2, region).mean()
-    return float(10 * np.log10(255.0**2 / max(mse, 1e-10)))
-
-
-def ssim(output: np.ndarray, target: np.ndarray, region: np.ndarray | None = None) -> float:
-    return float(_select(ssim_map(output, target), region).mean())
+from unmask.compare import IdentityEmbedder, psnr, select_pixels, ssim, ssim_map  # noqa: F401  (shared with the app)
 
 
 def l1(output: np.ndarray, target: np.ndarray, region: np.ndarray | None = None) -> float:
-    return float(_select(np.abs(output.astype(np.float64) - target.astype(np.float64)), region).mean() / 255.0)
+    return float(select_pixels(np.abs(output.astype(np.float64) - target.astype(np.float64)), region).mean() / 255.0)
 
 
 def bce(output: np.ndarray, target: np.ndarray) -> float:
@@ -124,27 +96,3 @@ def chin_line(output: np.ndarray, target: np.ndarray, region: np.ndarray, landma
     than ``LINE_VISIBLE``), else 0: averaged, the share of faces with such a line."""
     excess = vertical_line_strength(output, region, landmarks) - vertical_line_strength(target, region, landmarks)
     return float(excess > LINE_VISIBLE)
-
-
-class IdentityEmbedder:
-    """dlib's ResNet face-recognition embedding (128-D; model CC0, shipped by the
-    ``face-recognition-models`` package; dlib under the Boost licence). Distance below 0.6 is
-    dlib's "same person" threshold."""
-
-    # Where the face sits in the 128x128 canonical frame: forehead to chin, cheek to cheek.
-    FACE_BOX = (18, 10, 110, 116)
-
-    def __init__(self):
-        import dlib
-        import face_recognition_models as weights
-
-        self.shape = dlib.shape_predictor(weights.pose_predictor_five_point_model_location())
-        self.encoder = dlib.face_recognition_model_v1(weights.face_recognition_model_location())
-        self.box = dlib.rectangle(*self.FACE_BOX)
-
-    def embed(self, crop: np.ndarray) -> np.ndarray:
-        crop = np.ascontiguousarray(crop if crop.ndim == 3 else np.repeat(crop[..., None], 3, axis=2))
-        return np.asarray(self.encoder.compute_face_descriptor(crop, self.shape(crop, self.box)))
-
-    def distance(self, a: np.ndarray, b: np.ndarray) -> float:
-        return float(np.linalg.norm(self.embed(a) - self.embed(b)))

@@ -20,7 +20,7 @@ from unmask import faces, frame, masks
 _C1, _C2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
 
 
-def _select(values: np.ndarray, region: np.ndarray | None) -> np.ndarray:
+def select_pixels(values: np.ndarray, region: np.ndarray | None) -> np.ndarray:
     if values.ndim == 3:
         values = values.mean(axis=2)
     return values if region is None else values[region]
@@ -42,13 +42,13 @@ def ssim_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def psnr(output: np.ndarray, target: np.ndarray, region: np.ndarray | None = None) -> float:
     """Peak signal-to-noise ratio in dB over the chosen pixels of two uint8 images."""
-    mse = _select((output.astype(np.float64) - target.astype(np.float64)) ** 2, region).mean()
+    mse = select_pixels((output.astype(np.float64) - target.astype(np.float64)) ** 2, region).mean()
     return float(10 * np.log10(255.0**2 / max(mse, 1e-10)))
 
 
 def ssim(output: np.ndarray, target: np.ndarray, region: np.ndarray | None = None) -> float:
     """Mean of the SSIM map over the chosen pixels (1 = identical)."""
-    return float(_select(ssim_map(output, target), region).mean())
+    return float(select_pixels(ssim_map(output, target), region).mean())
 
 
 class IdentityEmbedder:
