@@ -97,8 +97,8 @@ def write_catalogue(folder: Path) -> dict[str, tuple[str, str]]:
     _save(Image.fromarray(crowd), folder / "crowd.jpg", quality=92)
     cases["crowd.jpg"] = ("ok", r"\d+ faces? unmasked")
 
-    # The whole portrait at 100 px: a face about 20 px wide, its eyes 9 px apart (the app needs 12).
-    tiny = cv2.resize(pixels, (100, 100), interpolation=cv2.INTER_AREA)
+    # The whole portrait at 60 px: a face about 12 px wide, its eyes 5 px apart (the app needs 6).
+    tiny = cv2.resize(pixels, (60, 60), interpolation=cv2.INTER_AREA)
     _save(Image.fromarray(tiny), folder / "tiny.png")
     cases["tiny.png"] = ("error", "too small")
 

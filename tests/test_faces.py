@@ -46,6 +46,26 @@ def test_weighted_nms_merges_overlapping_candidates_and_keeps_apart_ones():
     assert np.allclose(merged[1], rows[2])
 
 
+def test_weighted_nms_ends_on_boxes_of_no_area_and_drops_nan_rows():
+    """A box of no area overlaps nothing, not even itself: it once kept the loop going for ever."""
+    flat = [0.9, 0.2, 0.2, 0.2, 0.5] + [0.2] * 12
+    broken = [0.8] + [np.nan] * 16
+    kept = [0.7, 0.6, 0.6, 0.8, 0.8] + [0.7] * 12
+    merged = faces.weighted_nms(np.array([flat, broken, kept]))
+    assert np.allclose(merged, [flat, kept])
+
+
+def test_threads_detecting_at_once_find_what_one_finds_alone(astronaut):
+    """The app's worker threads share one detector; each must get its own photo's faces."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    photos = [astronaut, cv2.resize(astronaut, (300, 300)), np.ascontiguousarray(astronaut[:, ::-1])]
+    alone = [[f.box for f in faces.detect(photo)] for photo in photos]
+    with ThreadPoolExecutor(6) as pool:
+        together = list(pool.map(lambda i: [f.box for f in faces.detect(photos[i % 3])], range(60)))
+    assert together == [alone[i % 3] for i in range(60)]
+
+
 def test_photos_without_faces_give_no_faces():
     assert faces.detect(np.full((300, 400, 3), 90, np.uint8)) == []
     assert faces.detect(np.random.default_rng(0).integers(0, 255, (50, 40, 3), dtype=np.uint8)) == []
@@ -108,3 +128,27 @@ def test_a_small_face_far_in_a_large_photo_is_found_in_tiles(astronaut, astronau
     found = faces.detect(photo)
     assert len(found) == 1
     assert np.abs(found[0].keypoints[:2] - (astronaut_face.keypoints[:2] + (1400, 900))).max() <= 4
+
+
+def test_a_pixelated_thumbnail_is_found_once_smoothed():
+    """A masked face shrunk to 12 px and blown up with its blocks (as many photos on the web are):
+    the plain and framed looks miss it, the smoothed look finds it where the face is."""
+    from PIL import Image
+
+    photo = np.asarray(Image.open(EXAMPLES / "astronaut_surgical.jpg").convert("RGB"))
+    x, y, w, h = faces.detect(photo)[0].box
+    face = photo[y - h // 4 : y + h + h // 8, x - w // 8 : x + w + w // 8]
+    blocky = cv2.resize(cv2.resize(face, (12, 12), interpolation=cv2.INTER_AREA), (224, 224), interpolation=cv2.INTER_NEAREST)
+    assert faces.blockiness(blocky) > faces.SMOOTH_FROM > faces.blockiness(photo)
+    assert faces.framed_looks(blocky, None) == []
+    found = faces.detect_close_up(blocky)
+    assert len(found) == 1
+    left_eye, right_eye = found[0].landmarks[:2]
+    assert 40 < right_eye[0] - left_eye[0] < 140 and 40 < left_eye[1] < 130  # both eyes in the face's upper half
+
+
+def test_clean_photos_without_faces_are_not_smoothed_into_faces():
+    rng = np.random.default_rng(3)
+    noise = cv2.GaussianBlur(rng.integers(0, 256, (300, 400, 3), dtype=np.uint8), (0, 0), 2)
+    assert faces.blockiness(noise) < faces.SMOOTH_FROM
+    assert faces.detect_close_up(noise) == []

@@ -201,6 +201,22 @@ class SampleGrid(keras.callbacks.Callback):
         cv2.imwrite(str(self.folder / f"epoch_{epoch + 1:03d}.png"), cv2.cvtColor(np.concatenate(rows, axis=0), cv2.COLOR_RGB2BGR))
 
 
+class EpochCheckpoint(keras.callbacks.Callback):
+    """After every epoch, the generator's and discriminator's weights in ``folder``: a run cut off
+    by the end of a session leaves its last whole epoch behind (``generator.weights.h5`` loads
+    into ``nets.inpaint_generator()``)."""
+
+    def __init__(self, gan: InpaintGAN, folder: Path):
+        super().__init__()
+        self.gan, self.folder = gan, folder
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.gan.generator.save_weights(self.folder / "generator.weights.h5")
+        self.gan.discriminator.save_weights(self.folder / "discriminator.weights.h5")
+        (self.folder / "epoch.txt").write_text(f"{epoch + 1}\n")
+
+
 class HoldThenDecay(keras.optimizers.schedules.LearningRateSchedule):
     """pix2pix's schedule: ``rate`` for ``hold`` steps, then linearly down to 0 over ``decay`` steps."""
 
@@ -265,7 +281,8 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
         rate = HoldThenDecay(2e-4, steps // 2, steps - steps // 2)
     gan.compile(keras.optimizers.Adam(rate, beta_1=0.5), keras.optimizers.Adam(rate, beta_1=0.5))
     samples = {key: val[key][:8] for key in ("masked", "region", "target")}
-    callbacks = [SampleGrid(gan, samples, run_dir / "samples"), TimeBudget(minutes),
+    callbacks = [SampleGrid(gan, samples, run_dir / "samples"), EpochCheckpoint(gan, run_dir / "checkpoint"),
+                 TimeBudget(minutes),
                  HistoryLog(run_dir / "history.csv", append=bool(past)),
                  keras.callbacks.TensorBoard(run_dir / "tensorboard", update_freq="epoch")]
     start = time.time()

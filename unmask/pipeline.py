@@ -25,17 +25,17 @@ from unmask import compare, frame, grain, io, kinds, models
 from unmask.sketch import pencil_sketch
 
 MAX_FACES = 20  # more faces than this in one photo: the largest ones are processed
-# Below this eye distance (photo pixels) a face has too few pixels for the model to draw on.
-MIN_EYE_DISTANCE = 12.0
+# Below this eye distance (photo pixels) a face has too few pixels to be found where it is: a
+# thumbnail of 26 px (eyes 6.6 px apart) is still aligned and unmasked right (real_masked/).
+MIN_EYE_DISTANCE = 6.0
 # Below this eye distance (share of the face box's width) the face is turned far to the side or
 # its eyes were misplaced: aligned to the frontal frame, it would be drawn in the wrong place.
-# real_masked/: 1 of 810 faces (0.22, eyes put on one cheek), the next at 0.28; UTKFace: 0.41 and up.
-MIN_EYE_SPREAD = 0.25
+MIN_EYE_SPREAD = face_detection.MIN_EYE_SPREAD
 # Why a face is left as it was (``why_left_alone``), and what to try instead.
 TOO_SMALL, NOT_FRONTAL = "too small to unmask", "too far from a front view to unmask"
 NOT_CHOSEN, OVER_LIMIT = "not chosen", "beyond the number of faces processed per photo"
 LEFT_ALONE = {
-    TOO_SMALL: "use a photo where the face is at least about 60 pixels wide.",
+    TOO_SMALL: "use a photo where the face is at least about 20 pixels wide.",
     NOT_FRONTAL: "use a photo where the face looks towards the camera, both eyes clear.",
     NOT_CHOSEN: "choose it to have it unmasked.",
     OVER_LIMIT: "crop the photo to fewer faces.",
