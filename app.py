@@ -84,7 +84,11 @@ def output_folder() -> Path:
     restarted server left behind are swept on the next request)."""
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     for old in OUTPUT_DIR.iterdir():
-        if time.time() - old.stat().st_mtime > OUTPUT_SECONDS:
+        try:
+            stale = time.time() - old.stat().st_mtime > OUTPUT_SECONDS
+        except FileNotFoundError:  # another request's sweep, or its timer, took it first
+            continue
+        if stale:
             shutil.rmtree(old, ignore_errors=True)
     folder = Path(tempfile.mkdtemp(dir=OUTPUT_DIR))
     timer = threading.Timer(OUTPUT_SECONDS, shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True})

@@ -18,6 +18,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -41,13 +42,16 @@ def peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def start_app(port: int) -> subprocess.Popen:
+def start_app(port: int, log: Path) -> subprocess.Popen:
+    """``python app.py`` with its log written to ``log``: a pipe nobody reads fills up, and the
+    server then stops in the middle of writing a line (seen in a soak)."""
     env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1")
-    server = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with log.open("wb") as sink:
+        server = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=sink)
     deadline = time.time() + 180
     while time.time() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"app exited: {server.stderr.read().decode()[-2000:]}")
+            raise RuntimeError(f"app exited: {log.read_text(errors='replace')[-2000:]}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
                 return server
@@ -125,7 +129,6 @@ def server_sample(pid: int, folders: list[Path]) -> dict[str, float]:
 
 def soak(url: str, pid: int, minutes: float, sample_seconds: float) -> list[dict[str, float]]:
     """Mixed traffic from four clients for ``minutes``; a sample of the server every ``sample_seconds``."""
-    import tempfile
 
     import numpy as np
     from gradio_client import Client, handle_file
@@ -186,7 +189,8 @@ def main() -> None:
     parser.add_argument("--sample-seconds", type=float, default=30.0)
     args = parser.parse_args()
     port = free_port()
-    server = start_app(port)
+    log = Path(tempfile.mkdtemp()) / "app.log"
+    server = start_app(port, log)
     url = f"http://127.0.0.1:{port}/"
     try:
         rss_idle = peak_rss_mib(server.pid)
@@ -207,7 +211,9 @@ def main() -> None:
         busy_messages = {message for outcome, _, message in burst if outcome == "busy"}
         if busy_messages:
             print(f"busy users were told: {sorted(busy_messages)[0]}")
-    print(f"\npeak RSS of the server: {rss_idle:.0f} MiB after start, {rss_steady:.0f} MiB after the steady phase, "
+    lines = log.read_text(errors="replace").splitlines()
+    print(f"\nserver log ({log}): {len(lines)} lines, {sum(line.startswith('Traceback') for line in lines)} tracebacks")
+    print(f"peak RSS of the server: {rss_idle:.0f} MiB after start, {rss_steady:.0f} MiB after the steady phase, "
           f"{rss_burst:.0f} MiB after the burst")
     if samples:
         print("\n| minute | resident MiB | open files | temporary MiB | calls answered | failed |")

@@ -167,3 +167,35 @@ def test_the_served_app_starts_quietly_and_logs_a_refused_photo_as_one_line(tmp_
     assert "Traceback" not in log and "oneDNN" not in log and "absl" not in log, log
     refusals = [line for line in log.splitlines() if "refused a request" in line]
     assert len(refusals) == 1 and "No face found" in refusals[0], log
+
+
+def test_requests_sweeping_old_outputs_at_once_do_not_trip_over_each_other(tmp_path, monkeypatch):
+    """Each request sweeps stale output folders; two sweeping at once once failed a request
+    (the folder listed was gone before its age was read)."""
+    import os
+    import threading
+
+    import app
+
+    monkeypatch.setattr(app, "OUTPUT_DIR", tmp_path)
+    errors = []
+
+    def request() -> None:
+        try:
+            for _ in range(20):
+                app.output_folder()
+        except Exception as error:  # what a visitor would have got
+            errors.append(error)
+
+    for round_ in range(5):
+        for i in range(200):
+            stale = tmp_path / f"stale-{round_}-{i}"
+            stale.mkdir()
+            os.utime(stale, (0, 0))
+        threads = [threading.Thread(target=request) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    assert not list(tmp_path.glob("stale-*"))
