@@ -259,7 +259,7 @@ def build_demo(get_unmasker: Callable[[str, str], Unmasker] = cached_unmasker, c
     models_in_use = [models.DEFAULT_MODEL, *kinds.kind_of(models.DEFAULT_MODEL).needs]
     if cache_examples:
         os.environ["GRADIO_EXAMPLES_CACHE"] = str(examples_cache(models_in_use))
-    with gr.Blocks(title="unmask: a guess at the face under a mask", delete_cache=(600, 3600)) as demo:
+    with gr.Blocks(title="unmask: a guess at the face under a mask", delete_cache=(300, 900)) as demo:
         gr.Markdown("# unmask\nUpload a selfie with a face mask: each face gets a synthesized nose, mouth and chin.")
         gr.Markdown(NOTICE, elem_id="notice")
         with gr.Tab("Unmask", elem_id="unmask-tab"):

@@ -123,7 +123,14 @@ def server_sample(pid: int, folders: list[Path]) -> dict[str, float]:
     rss = next(int(line.split()[1]) / 1024 for line in Path(f"/proc/{pid}/status").read_text().splitlines()
                if line.startswith("VmRSS:"))
     files = len(os.listdir(f"/proc/{pid}/fd"))
-    size = sum(f.stat().st_size for folder in folders if folder.exists() for f in folder.rglob("*") if f.is_file())
+    size = 0
+    for folder in folders:  # the server deletes files while they are counted
+        for parent, _, names in os.walk(folder):
+            for name in names:
+                try:
+                    size += os.stat(os.path.join(parent, name)).st_size
+                except FileNotFoundError:
+                    pass
     return {"rss_mib": rss, "open_files": files, "temp_mib": size / 2**20}
 
 

@@ -123,6 +123,7 @@ def main(argv: list[str] | None = None) -> None:
     user.add_argument("--per-set", type=int, default=None, help="at most this many people from each face folder")
     user.add_argument("--reports", type=Path, default=Path("reports/photo_test"))
     user.add_argument("--without-grain", action="store_true", help="also score each bundle without matching the photo's grain")
+    user.add_argument("--sheet-photos", type=int, default=6, help="photos per face folder and scale on the contact sheets")
 
     pub = commands.add_parser("publish", help="upload the bundled models and a model card to the Hub, tagged")
     pub.add_argument("--repo-id", required=True, help="OWNER/NAME on the Hugging Face Hub")
@@ -182,7 +183,7 @@ def main(argv: list[str] | None = None) -> None:
 
         bundles = {label: (Path(folder) if folder else None) for label, _, folder in (b.partition("=") for b in args.bundles)}
         photo_test(args.data, args.cache, bundles, args.reports, tuple(args.scales), args.per_set, args.model,
-                   args.without_grain)
+                   args.without_grain, args.sheet_photos)
     elif args.command == "publish":
         from train.publish import publish
 

@@ -187,10 +187,12 @@ def sheet(photos: list[TestPhoto], outputs: dict[str, list[np.ndarray]], picks: 
 
 
 def photo_test(data: Path, cache: Path, bundles: dict[str, Path | None], reports: Path, scales: tuple[int, ...] = SCALES,
-               per_set: int | None = None, model: str = "inpaint", without_grain: bool = False) -> dict[str, dict[str, float]]:
+               per_set: int | None = None, model: str = "inpaint", without_grain: bool = False,
+               sheet_photos: int = 6) -> dict[str, dict[str, float]]:
     """Score ``model`` from each bundle (None: the shipped weights), Telea and the masked photo;
     with ``without_grain`` each bundle also without ``unmask.grain`` (labelled "LABEL smooth");
-    write ``reports/photo_test.md``, its JSON and contact sheets; return the overall means."""
+    write ``reports/photo_test.md``, its JSON and contact sheets of ``sheet_photos`` photos per
+    folder and scale (ten rows a sheet, for counting faults by eye); return the overall means."""
     photos = test_photos(data, cache, scales, per_set)
     methods: dict[str, Unmasker | str] = {label: Unmasker(model, weights_dir=folder) for label, folder in bundles.items()}
     if without_grain:
@@ -212,10 +214,10 @@ def photo_test(data: Path, cache: Path, bundles: dict[str, Path | None], reports
         at_scale = [i for i, p in enumerate(photos) if p.scale == scale]
         for name in sorted({p.set for p in photos}):
             picks = [i for i in at_scale if photos[i].set == name]
-            picks = sorted(rng.choice(picks, min(6, len(picks)), replace=False).tolist()) if picks else []
-            if picks:
-                path = reports / f"photos_{name}_{scale}x.png"
-                sheet(photos, outputs, picks, path)
+            picks = sorted(rng.choice(picks, min(sheet_photos, len(picks)), replace=False).tolist()) if picks else []
+            for first in range(0, len(picks), 10):
+                path = reports / f"photos_{name}_{scale}x{'' if first == 0 else f'_{first // 10 + 1}'}.png"
+                sheet(photos, outputs, picks[first : first + 10], path)
                 sections.append(f"\n![{name} at {scale}x: masked | {' | '.join(n for n in labels if n != 'masked')} | truth]({path.name})")
     (reports / "photo_test.md").write_text("\n".join(sections) + "\n")
     overall = {name: {c: float((np.nanmedian if c == "detail_ratio" else np.nanmean)([r[c] for r in rows]))
