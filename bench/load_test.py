@@ -134,27 +134,50 @@ def server_sample(pid: int, folders: list[Path]) -> dict[str, float]:
     return {"rss_mib": rss, "open_files": files, "temp_mib": size / 2**20}
 
 
-def soak(url: str, pid: int, minutes: float, sample_seconds: float) -> list[dict[str, float]]:
-    """Mixed traffic from four clients for ``minutes``; a sample of the server every ``sample_seconds``."""
-
+def soak(url: str, pid: int, minutes: float, sample_seconds: float, distinct: bool = True) -> list[dict[str, float]]:
+    """Mixed traffic from four clients for ``minutes``; a sample of the server every ``sample_seconds``.
+    ``distinct``: every upload is a photo no one sent before (the example with a few pixels
+    changed), as from many visitors; else the same files again and again."""
     import numpy as np
     from gradio_client import Client, handle_file
     from PIL import Image
 
     from gradio.utils import get_upload_folder
 
-    layer = Path(tempfile.mkdtemp()) / "layer.png"
+    scratch = Path(tempfile.mkdtemp())
+    layer = scratch / "layer.png"
     painted = np.zeros((512, 512, 4), np.uint8)
     painted[76:90, 200:240] = (255, 0, 255, 255)
     Image.fromarray(painted).save(layer)
-    photo, clean, group = (str(ROOT / "examples" / name) for name in ("astronaut_surgical.jpg", "unmasked_astronaut.jpg", "group.jpg"))
+    sources = {name: np.asarray(Image.open(ROOT / "examples" / f"{name}.jpg").convert("RGB"))
+               for name in ("astronaut_surgical", "unmasked_astronaut", "group")}
+    sent = iter(range(10**9))
+    sent_lock = threading.Lock()
+
+    def upload(name: str):
+        if not distinct:
+            return handle_file(str(ROOT / "examples" / f"{name}.jpg"))
+        with sent_lock:
+            number = next(sent)
+        pixels = sources[name].copy()
+        pixels[number % pixels.shape[0], : 8] = number % 251  # a mark in the corner, far from any face
+        path = scratch / f"{number}-{name}.png"
+        Image.fromarray(pixels).save(path)
+        for old in scratch.glob(f"{number - 40}-*.png"):  # sent long ago: the client read it then
+            old.unlink()
+        return handle_file(str(path))
+
+    def painted_call(c):
+        photo = upload("astronaut_surgical")
+        return c.predict(photo, "inpaint", {"background": photo, "layers": [handle_file(str(layer))], "composite": None},
+                         api_name="/unmask_painted")
+
     calls = [
-        lambda c: c.predict(handle_file(photo), "inpaint", api_name="/unmask"),
-        lambda c: c.predict(handle_file(photo), "inpaint", {"background": handle_file(photo), "layers": [handle_file(str(layer))],
-                                                           "composite": None}, api_name="/unmask_painted"),
-        lambda c: c.predict(handle_file(clean), "cloth", api_name="/put_mask_on"),
-        lambda c: [c.predict(handle_file(photo), api_name="/live_frame") for _ in range(5)],
-        lambda c: c.predict(handle_file(group), [1, 2], True, api_name="/unmask_faces"),
+        lambda c: c.predict(upload("astronaut_surgical"), "inpaint", api_name="/unmask"),
+        painted_call,
+        lambda c: c.predict(upload("unmasked_astronaut"), "cloth", api_name="/put_mask_on"),
+        lambda c: [c.predict(upload("astronaut_surgical"), api_name="/live_frame") for _ in range(5)],
+        lambda c: c.predict(upload("group"), [1, 2], True, api_name="/unmask_faces"),
     ]
     folders = [Path(get_upload_folder()), Path(tempfile.gettempdir()) / "unmask-outputs"]
     stop = time.time() + 60 * minutes
@@ -194,6 +217,7 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=40, help="simultaneous calls, more than the queue holds")
     parser.add_argument("--soak-minutes", type=float, default=0.0, help="then mixed traffic for this long, sampled")
     parser.add_argument("--sample-seconds", type=float, default=30.0)
+    parser.add_argument("--same-files", action="store_true", help="soak: send the example files themselves every time")
     args = parser.parse_args()
     port = free_port()
     log = Path(tempfile.mkdtemp()) / "app.log"
@@ -205,7 +229,7 @@ def main() -> None:
         rss_steady = peak_rss_mib(server.pid)
         burst = run_burst(url, args.burst) if args.burst else []
         rss_burst = peak_rss_mib(server.pid)
-        samples = soak(url, server.pid, args.soak_minutes, args.sample_seconds) if args.soak_minutes else []
+        samples = soak(url, server.pid, args.soak_minutes, args.sample_seconds, not args.same_files) if args.soak_minutes else []
     finally:
         server.terminate()
         server.wait(30)
