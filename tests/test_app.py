@@ -199,3 +199,13 @@ def test_requests_sweeping_old_outputs_at_once_do_not_trip_over_each_other(tmp_p
             thread.join()
     assert errors == []
     assert not list(tmp_path.glob("stale-*"))
+
+
+def test_the_server_limits_glibcs_heaps_where_there_is_glibc():
+    import platform
+
+    import app
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("M_ARENA_MAX is glibc's")
+    assert app.limit_malloc_arenas() is True

@@ -142,6 +142,17 @@ def test_mask_aware_models_train_and_keep_every_real_pixel(prepared, tmp_path):
     assert "region taken 0-12 px further up" in resumed["recipe"]
     assert resumed["epochs_run"] == 2 and resumed["continued_from"]["epochs_run"] == first["epochs_run"] == 1
     assert (runs / "inpaint" / "samples" / "epoch_002.png").exists() and (runs / "inpaint" / "discriminator.weights.h5").exists()
+    # A fit cut off by the session's end: its last epoch's checkpoint is bundled onto the bundle it continued.
+    cut = tmp_path / "cut"
+    shutil.copytree(before, cut)
+    gan.bundle_checkpoint(cache, runs, cut, "python -m train fit inpaint --resume", "as above")
+    spec = json.loads((cut / "inpaint.json").read_text())
+    assert spec["sha256"] == weights.sha256_of(cut / "inpaint.keras")
+    assert spec["training"]["epochs_run"] == 2 and spec["training"]["continued_from"]["epochs_run"] == 1
+    assert "cut off after epoch 1" in spec["training"]["recipe"] and spec["training"]["command"].startswith("python -m train fit")
+    for a, b in zip(keras.saving.load_model(cut / "inpaint.keras", compile=False).get_weights(),
+                    keras.saving.load_model(bundle / "inpaint.keras", compile=False).get_weights()):
+        assert np.array_equal(a, b)
     summary = evaluate(cache, ["inpaint"], tmp_path / "reports", update_json=True, weights_dir=bundle, runs=runs)
     report = (tmp_path / "reports" / "evaluation.md").read_text()
     assert "Finding the mask (masknet)" in report and "| inpaint |" in report

@@ -85,6 +85,13 @@ def main(argv: list[str] | None = None) -> None:
     blend.add_argument("--weight", type=float, default=0.5, help="0 keeps the bundled generator, 1 takes the other")
     blend.add_argument("--bundle", type=Path, default=Path("unmask/weights"))
 
+    cut = commands.add_parser("bundle-checkpoint", help="bundle the inpaint generator a cut-off fit left after its last epoch")
+    cut.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    cut.add_argument("--runs", type=Path, default=Path("runs"))
+    cut.add_argument("--bundle", type=Path, required=True, help="the bundle the fit continued (its JSON is extended)")
+    cut.add_argument("--fit-command", required=True, help="the fit command that was cut off, for the JSON")
+    cut.add_argument("--recipe", required=True, help="its losses and schedule in words, for the JSON")
+
     ev = commands.add_parser("evaluate", help="PSNR/SSIM of models and OpenCV inpainting on the test split")
     ev.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     ev.add_argument("--models", nargs="+", default=["rgb2rgb", "rgb2sketch"])
@@ -165,6 +172,10 @@ def main(argv: list[str] | None = None) -> None:
         from train.gan import blend_inpaint
 
         blend_inpaint(args.bundle, args.towards, args.weight)
+    elif args.command == "bundle-checkpoint":
+        from train.gan import bundle_checkpoint
+
+        bundle_checkpoint(args.cache, args.runs, args.bundle, args.fit_command, args.recipe)
     elif args.command == "evaluate":
         from train.evaluate import evaluate
 

@@ -204,17 +204,18 @@ class SampleGrid(keras.callbacks.Callback):
 class EpochCheckpoint(keras.callbacks.Callback):
     """After every epoch, the generator's and discriminator's weights in ``folder``: a run cut off
     by the end of a session leaves its last whole epoch behind (``generator.weights.h5`` loads
-    into ``nets.inpaint_generator()``)."""
+    into ``nets.inpaint_generator()``); ``epoch.txt`` counts the epochs of this fit, not of the
+    runs before it that ``resume`` continued."""
 
-    def __init__(self, gan: InpaintGAN, folder: Path):
+    def __init__(self, gan: InpaintGAN, folder: Path, first_epoch: int = 0):
         super().__init__()
-        self.gan, self.folder = gan, folder
+        self.gan, self.folder, self.first_epoch = gan, folder, first_epoch
 
     def on_epoch_end(self, epoch, logs=None):
         self.folder.mkdir(parents=True, exist_ok=True)
         self.gan.generator.save_weights(self.folder / "generator.weights.h5")
         self.gan.discriminator.save_weights(self.folder / "discriminator.weights.h5")
-        (self.folder / "epoch.txt").write_text(f"{epoch + 1}\n")
+        (self.folder / "epoch.txt").write_text(f"{epoch + 1 - self.first_epoch}\n")
 
 
 class HoldThenDecay(keras.optimizers.schedules.LearningRateSchedule):
@@ -281,7 +282,7 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
         rate = HoldThenDecay(2e-4, steps // 2, steps - steps // 2)
     gan.compile(keras.optimizers.Adam(rate, beta_1=0.5), keras.optimizers.Adam(rate, beta_1=0.5))
     samples = {key: val[key][:8] for key in ("masked", "region", "target")}
-    callbacks = [SampleGrid(gan, samples, run_dir / "samples"), EpochCheckpoint(gan, run_dir / "checkpoint"),
+    callbacks = [SampleGrid(gan, samples, run_dir / "samples"), EpochCheckpoint(gan, run_dir / "checkpoint", len(past)),
                  TimeBudget(minutes),
                  HistoryLog(run_dir / "history.csv", append=bool(past)),
                  keras.callbacks.TensorBoard(run_dir / "tensorboard", update_freq="epoch")]
@@ -304,7 +305,12 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
     if earlier:
         stage = {**stage, "epochs_run": earlier["epochs_run"] + stage["epochs_run"],
                  "seconds": round(earlier["seconds"] + seconds, 1), "continued_from": earlier}
-    spec = {
+    return save_bundle(nets.inpaint_generator, gan.generator, bundle, inpaint_spec(stage), storage="bfloat16")
+
+
+def inpaint_spec(stage: dict) -> dict:
+    """The JSON beside an ``inpaint`` generator, with ``stage`` (how it was trained) in it."""
+    return {
         "name": "inpaint",
         "architecture": "pix2pix U-Net generator (4x4 stride-2 encoder to 4x4, upsample+conv decoder, GroupNorm), "
                         "trained against a PatchGAN discriminator",
@@ -315,7 +321,27 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
         "needs": ["masknet"],
         "training": stage,
     }
-    return save_bundle(nets.inpaint_generator, gan.generator, bundle, spec, storage="bfloat16")
+
+
+def bundle_checkpoint(cache: Path, runs: Path, bundle: Path, command: str, recipe: str) -> Path:
+    """Bundle the generator a cut-off ``fit inpaint`` left after its last whole epoch
+    (``EpochCheckpoint``), continuing the bundle's own training record: what a session that ran
+    out of time ships or hands on. ``command`` and ``recipe``: the fit that was cut off."""
+    folder = runs / "inpaint" / "checkpoint"
+    epochs = int((folder / "epoch.txt").read_text())
+    generator = nets.inpaint_generator()
+    generator.load_weights(folder / "generator.weights.h5")
+    earlier = bundled_training(bundle, "inpaint")
+    history = read_history(runs / "inpaint" / "history.csv")
+    train, val = load_split(cache, "train"), load_split(cache, "val")
+    stage = {**training_data(cache, train, len(val["source"])), "command": command,
+             "recipe": recipe + f"; cut off after epoch {epochs}, bundled from its checkpoint",
+             "epochs_run": (earlier.get("epochs_run", 0) + epochs), "final_val_l1": history[-1].get("val_g_l1"),
+             # from the first epoch's start (the run's TensorBoard folder) to the last checkpoint
+             "seconds": round(earlier.get("seconds", 0.0) + (folder / "generator.weights.h5").stat().st_mtime
+                              - (runs / "inpaint" / "tensorboard").stat().st_ctime, 1),
+             "continued_from": earlier}
+    return save_bundle(nets.inpaint_generator, generator, bundle, inpaint_spec(stage), storage="bfloat16")
 
 
 def blend_inpaint(bundle: Path, towards: Path, weight: float) -> Path:
