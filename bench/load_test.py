@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -185,7 +186,9 @@ def soak(url: str, pid: int, minutes: float, sample_seconds: float, distinct: bo
     lock = threading.Lock()
 
     def user(offset: int) -> None:
-        client = Client(url, verbose=False)
+        # The client's copies of the results go to our scratch folder: by default gradio_client
+        # saves them in /tmp/gradio, the server's own cache, whose size is what is measured.
+        client = Client(url, verbose=False, download_files=str(scratch / "downloads"))
         turn = offset
         while time.time() < stop:
             try:
@@ -207,6 +210,7 @@ def soak(url: str, pid: int, minutes: float, sample_seconds: float, distinct: bo
     for thread in threads:
         thread.join(120)
     samples.append({"minute": (time.time() - start) / 60, **server_sample(pid, folders), **counts})
+    shutil.rmtree(scratch, ignore_errors=True)
     return samples
 
 

@@ -204,18 +204,22 @@ class SampleGrid(keras.callbacks.Callback):
 class EpochCheckpoint(keras.callbacks.Callback):
     """After every epoch, the generator's and discriminator's weights in ``folder``: a run cut off
     by the end of a session leaves its last whole epoch behind (``generator.weights.h5`` loads
-    into ``nets.inpaint_generator()``); ``epoch.txt`` counts the epochs of this fit, not of the
-    runs before it that ``resume`` continued."""
+    into ``nets.inpaint_generator()``); ``epoch.txt`` holds the epochs of this fit (not of the
+    runs before it that ``resume`` continued) and the seconds they took."""
 
     def __init__(self, gan: InpaintGAN, folder: Path, first_epoch: int = 0):
         super().__init__()
         self.gan, self.folder, self.first_epoch = gan, folder, first_epoch
+        self.start = time.time()
+
+    def on_train_begin(self, logs=None):
+        self.start = time.time()
 
     def on_epoch_end(self, epoch, logs=None):
         self.folder.mkdir(parents=True, exist_ok=True)
         self.gan.generator.save_weights(self.folder / "generator.weights.h5")
         self.gan.discriminator.save_weights(self.folder / "discriminator.weights.h5")
-        (self.folder / "epoch.txt").write_text(f"{epoch + 1 - self.first_epoch}\n")
+        (self.folder / "epoch.txt").write_text(f"{epoch + 1 - self.first_epoch} {time.time() - self.start:.1f}\n")
 
 
 class HoldThenDecay(keras.optimizers.schedules.LearningRateSchedule):
@@ -328,19 +332,16 @@ def bundle_checkpoint(cache: Path, runs: Path, bundle: Path, command: str, recip
     (``EpochCheckpoint``), continuing the bundle's own training record: what a session that ran
     out of time ships or hands on. ``command`` and ``recipe``: the fit that was cut off."""
     folder = runs / "inpaint" / "checkpoint"
-    epochs = int((folder / "epoch.txt").read_text())
+    epochs, seconds = (float(word) for word in (folder / "epoch.txt").read_text().split())
     generator = nets.inpaint_generator()
     generator.load_weights(folder / "generator.weights.h5")
     earlier = bundled_training(bundle, "inpaint")
     history = read_history(runs / "inpaint" / "history.csv")
     train, val = load_split(cache, "train"), load_split(cache, "val")
     stage = {**training_data(cache, train, len(val["source"])), "command": command,
-             "recipe": recipe + f"; cut off after epoch {epochs}, bundled from its checkpoint",
-             "epochs_run": (earlier.get("epochs_run", 0) + epochs), "final_val_l1": history[-1].get("val_g_l1"),
-             # from the first epoch's start (the run's TensorBoard folder) to the last checkpoint
-             "seconds": round(earlier.get("seconds", 0.0) + (folder / "generator.weights.h5").stat().st_mtime
-                              - (runs / "inpaint" / "tensorboard").stat().st_ctime, 1),
-             "continued_from": earlier}
+             "recipe": recipe + f"; cut off after epoch {epochs:.0f}, bundled from its checkpoint",
+             "epochs_run": int(earlier.get("epochs_run", 0) + epochs), "final_val_l1": history[-1].get("val_g_l1"),
+             "seconds": round(earlier.get("seconds", 0.0) + seconds, 1), "continued_from": earlier}
     return save_bundle(nets.inpaint_generator, generator, bundle, inpaint_spec(stage), storage="bfloat16")
 
 
