@@ -111,7 +111,7 @@ def test_a_face_whose_eyes_sit_too_close_for_a_front_view_is_left_as_it_was(unma
     from dataclasses import replace
 
     from unmask import faces
-    from unmask.pipeline import MIN_EYE_SPREAD
+    from unmask.faces import MIN_EYE_SPREAD
 
     image = io.decode(EXAMPLES / "two_faces.jpg")
     kept, squeezed = faces.detect_close_up(image)

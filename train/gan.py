@@ -210,7 +210,6 @@ class EpochCheckpoint(keras.callbacks.Callback):
     def __init__(self, gan: InpaintGAN, folder: Path, first_epoch: int = 0):
         super().__init__()
         self.gan, self.folder, self.first_epoch = gan, folder, first_epoch
-        self.start = time.time()
 
     def on_train_begin(self, logs=None):
         self.start = time.time()

@@ -28,9 +28,6 @@ MAX_FACES = 20  # more faces than this in one photo: the largest ones are proces
 # Below this eye distance (photo pixels) a face has too few pixels to be found where it is: a
 # thumbnail of 26 px (eyes 6.6 px apart) is still aligned and unmasked right (real_masked/).
 MIN_EYE_DISTANCE = 6.0
-# Below this eye distance (share of the face box's width) the face is turned far to the side or
-# its eyes were misplaced: aligned to the frontal frame, it would be drawn in the wrong place.
-MIN_EYE_SPREAD = face_detection.MIN_EYE_SPREAD
 # Why a face is left as it was (``why_left_alone``), and what to try instead.
 TOO_SMALL, NOT_FRONTAL = "too small to unmask", "too far from a front view to unmask"
 NOT_CHOSEN, OVER_LIMIT = "not chosen", "beyond the number of faces processed per photo"
@@ -271,7 +268,7 @@ def why_left_alone(face: face_detection.Face) -> str | None:
     """None for a face the models can redraw, else why it is left as it was (a key of ``LEFT_ALONE``)."""
     if face.eye_distance < MIN_EYE_DISTANCE:
         return TOO_SMALL
-    if face.eye_distance < MIN_EYE_SPREAD * face.box[2]:
+    if not face.frontal:  # aligned to the frontal frame, it would be drawn in the wrong place
         return NOT_FRONTAL
     return None
 
