@@ -19,6 +19,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no analytics, ever
 import cv2
 import gradio as gr
 import numpy as np
+from gradio.utils import get_upload_folder
 
 from unmask import io, kinds, masks, models, overlay, quiet, weights
 from unmask.pipeline import MAX_FACES, NoFaceFound, PaintingMismatch, Unmasker
@@ -36,12 +37,20 @@ QUEUE_MAX_SIZE = 16
 # Uploads over 30 MB are refused by Gradio before they reach us (a phone photo is 2-8 MB).
 LAUNCH_OPTIONS = {"run_history": False, "footer_links": ["api", "gradio"], "max_file_size": "30mb"}
 
-# The page's three images are written here as JPEG (~5 ms each for 1024x1024, where Gradio's
-# default WebP takes ~70 ms; bench/stages.py measures both) and handed to Gradio as files, which it
-# copies into its cache atomically. (Returning arrays made Gradio rewrite the same cache file for
-# identical results, e.g. everyone trying the same example, while others were downloading it.)
-OUTPUT_DIR = Path(tempfile.gettempdir()) / "unmask-outputs"
-OUTPUT_SECONDS = 120.0  # Gradio has copied a request's files long before this; then they are deleted
+# The page's three images are written as JPEG (~5 ms each for 1024x1024, where Gradio's default
+# WebP takes ~70 ms; bench/stages.py measures both), each request's in a folder of its own inside
+# Gradio's cache, where Gradio serves them as they are instead of copying them. (Returning arrays
+# made Gradio rewrite the same cache file for identical results, e.g. everyone trying the same
+# example, while others were downloading it.)
+OUTPUT_DIR = Path(get_upload_folder()) / "unmask-outputs"
+
+# Uploads and results live in Gradio's cache. Gradio deletes them by age only (CACHE_SECONDS,
+# checked every CACHE_CHECK_SECONDS); under steady traffic that held about 200 MiB a minute
+# (docs/reliability.md), so the oldest are also deleted whenever the cache holds more than
+# CACHE_BYTES (checked at most every TRIM_SECONDS, as requests come).
+CACHE_SECONDS, CACHE_CHECK_SECONDS = 540, 60  # so nothing is older than 10 minutes
+CACHE_BYTES = 1 << 30
+TRIM_SECONDS = 5.0
 
 # The live view: a frame every 0.1 s from the browser, at most 640 px drawn, a minute per stream,
 # two streams at once (each keeps a core busy); a frame that comes while one is drawn waits for
@@ -52,7 +61,7 @@ NOTICE = """
 **The result is a synthesized guess, not the person's real face.** A neural network invents a
 plausible nose, mouth and chin; it cannot know what is under the mask. Don't use it to identify anyone.
 Your photo is processed for this request only: it is not stored beyond a short-lived cache
-(deleted within an hour), not logged, and no analytics are sent.
+(deleted within 10 minutes), not logged, and no analytics are sent.
 """
 
 
@@ -80,22 +89,73 @@ class PhotoInput(gr.Image):
             raise refused("Could not read that file: not a supported image file (try a JPEG or PNG photo)") from None
 
 
+class CacheBudget:
+    """Keeps Gradio's temporary files (uploads and results) under ``limit`` bytes, deleting the
+    oldest first, as Gradio's own ``delete_cache`` does by age; files Gradio keeps for good (the
+    examples) are never touched. ``pages``: the pages whose files count (``build_demo`` adds its own)."""
+
+    def __init__(self, limit: int = CACHE_BYTES, every: float = TRIM_SECONDS):
+        self.limit, self.every = limit, every
+        self.pages: list[gr.Blocks] = []
+        self.last = -float("inf")
+        self.lock = threading.Lock()
+
+    def trim_now_and_then(self) -> None:
+        """Trim, unless another request is trimming or did within ``every`` seconds."""
+        if time.monotonic() - self.last < self.every or not self.lock.acquire(blocking=False):
+            return
+        try:
+            self.trim()
+            self.last = time.monotonic()
+        finally:
+            self.lock.release()
+
+    def trim(self) -> int:
+        """Delete the oldest files until the rest fit in ``limit``; returns the bytes deleted."""
+        blocks = [block for page in self.pages for block in page.blocks.values()]
+        kept = set().union(*(getattr(block, "keep_in_cache", set()) for block in blocks))
+        files: dict[str, tuple[float, int, list[set]]] = {}  # a file may be in several pages' sets
+        for file_set in (file_set for page in self.pages for file_set in page.temp_file_sets):
+            for path in list(file_set):  # copied in one step: request threads add to the set meanwhile
+                try:
+                    status = os.lstat(path)
+                except FileNotFoundError:
+                    file_set.discard(path)
+                    continue
+                if path not in kept:
+                    files.setdefault(path, (status.st_ctime, status.st_size, []))[2].append(file_set)
+        excess = sum(size for _, size, _ in files.values()) - self.limit
+        deleted = 0
+        for path, (_, size, file_sets) in sorted(files.items(), key=lambda item: item[1][0]):
+            if deleted >= excess:
+                break
+            try:
+                os.remove(path)
+            except FileNotFoundError:
+                pass
+            for file_set in file_sets:
+                file_set.discard(path)
+            deleted += size
+        return deleted
+
+
+CACHE = CacheBudget()
+
+
 def output_folder() -> Path:
-    """A fresh folder for one request's files, deleted ``OUTPUT_SECONDS`` later (and any a
-    restarted server left behind are swept on the next request)."""
+    """A fresh folder for one request's files. Gradio deletes the files (on its schedule, or
+    ``CACHE`` when the cache is full); this deletes the folders they leave, and any a restarted
+    server left behind."""
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     for old in OUTPUT_DIR.iterdir():
-        try:
-            stale = time.time() - old.stat().st_mtime > OUTPUT_SECONDS
-        except FileNotFoundError:  # another request's sweep, or its timer, took it first
+        try:  # a folder's time is when a file was last written into it or deleted from it
+            age, empty = time.time() - old.stat().st_mtime, not any(old.iterdir())
+        except FileNotFoundError:  # another request's sweep took it first
             continue
-        if stale:
+        if age > CACHE_SECONDS + CACHE_CHECK_SECONDS or (empty and age > CACHE_CHECK_SECONDS):
             shutil.rmtree(old, ignore_errors=True)
-    folder = Path(tempfile.mkdtemp(dir=OUTPUT_DIR))
-    timer = threading.Timer(OUTPUT_SECONDS, shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True})
-    timer.daemon = True
-    timer.start()
-    return folder
+    CACHE.trim_now_and_then()
+    return Path(tempfile.mkdtemp(dir=OUTPUT_DIR))
 
 
 def save_images(**images: np.ndarray) -> list[str]:
@@ -140,6 +200,9 @@ def painted_layers(painting: dict | None) -> np.ndarray | None:
 def read_photo(path: str | None, what: str = "a photo with a mask") -> io.Photo:
     if not path:
         raise refused(f"Upload {what}, take one with the webcam, or pick an example first.")
+    if not os.path.exists(path):  # an upload past its time in the cache, sent again by the page
+        raise refused(f"That photo is no longer on the server (uploads are deleted within "
+                      f"{(CACHE_SECONDS + CACHE_CHECK_SECONDS) // 60} minutes): upload it again.")
     try:
         return io.read(path)
     except io.UnreadableImage as error:
@@ -260,7 +323,7 @@ def build_demo(get_unmasker: Callable[[str, str], Unmasker] = cached_unmasker, c
     models_in_use = [models.DEFAULT_MODEL, *kinds.kind_of(models.DEFAULT_MODEL).needs]
     if cache_examples:
         os.environ["GRADIO_EXAMPLES_CACHE"] = str(examples_cache(models_in_use))
-    with gr.Blocks(title="unmask: a guess at the face under a mask", delete_cache=(300, 900)) as demo:
+    with gr.Blocks(title="unmask: a guess at the face under a mask", delete_cache=(CACHE_CHECK_SECONDS, CACHE_SECONDS)) as demo:
         gr.Markdown("# unmask\nUpload a selfie with a face mask: each face gets a synthesized nose, mouth and chin.")
         gr.Markdown(NOTICE, elem_id="notice")
         with gr.Tab("Unmask", elem_id="unmask-tab"):
@@ -350,6 +413,7 @@ def build_demo(get_unmasker: Callable[[str, str], Unmasker] = cached_unmasker, c
         find_button.click(find_faces, inputs=[group_photo], outputs=[group_view, chosen, group_text], api_name="find_faces")
         group_button.click(unmask_faces, inputs=[group_photo, chosen, group_outline],
                            outputs=[group_view, group_text, group_download], api_name="unmask_faces")
+    CACHE.pages.append(demo)
     return demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=CONCURRENCY)
 
 

@@ -62,7 +62,8 @@ def main() -> None:
         from bench.load_test import free_port, start_app
 
         port = free_port()
-        server = start_app(port)
+        scratch = Path(tempfile.mkdtemp())
+        server = start_app(port, scratch / "app.log", scratch / "server-cache")
         try:
             client = Client(f"http://127.0.0.1:{port}/", verbose=False)
             path = Path(tempfile.mkdtemp()) / "frame.jpg"

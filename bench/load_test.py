@@ -43,10 +43,11 @@ def peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def start_app(port: int, log: Path) -> subprocess.Popen:
+def start_app(port: int, log: Path, cache: Path) -> subprocess.Popen:
     """``python app.py`` with its log written to ``log``: a pipe nobody reads fills up, and the
-    server then stops in the middle of writing a line (seen in a soak)."""
-    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1")
+    server then stops in the middle of writing a line (seen in a soak). ``cache``: the server's
+    own temporary folder (uploads and results), fresh, so that its size is the server's alone."""
+    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1", GRADIO_TEMP_DIR=str(cache))
     with log.open("wb") as sink:
         server = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=sink)
     deadline = time.time() + 180
@@ -135,15 +136,13 @@ def server_sample(pid: int, folders: list[Path]) -> dict[str, float]:
     return {"rss_mib": rss, "open_files": files, "temp_mib": size / 2**20}
 
 
-def soak(url: str, pid: int, minutes: float, sample_seconds: float, distinct: bool = True) -> list[dict[str, float]]:
+def soak(url: str, pid: int, cache: Path, minutes: float, sample_seconds: float, distinct: bool = True) -> list[dict[str, float]]:
     """Mixed traffic from four clients for ``minutes``; a sample of the server every ``sample_seconds``.
     ``distinct``: every upload is a photo no one sent before (the example with a few pixels
     changed), as from many visitors; else the same files again and again."""
     import numpy as np
     from gradio_client import Client, handle_file
     from PIL import Image
-
-    from gradio.utils import get_upload_folder
 
     scratch = Path(tempfile.mkdtemp())
     layer = scratch / "layer.png"
@@ -180,7 +179,6 @@ def soak(url: str, pid: int, minutes: float, sample_seconds: float, distinct: bo
         lambda c: [c.predict(upload("astronaut_surgical"), api_name="/live_frame") for _ in range(5)],
         lambda c: c.predict(upload("group"), [1, 2], True, api_name="/unmask_faces"),
     ]
-    folders = [Path(get_upload_folder()), Path(tempfile.gettempdir()) / "unmask-outputs"]
     stop = time.time() + 60 * minutes
     counts = {"ok": 0, "failed": 0}
     lock = threading.Lock()
@@ -205,11 +203,11 @@ def soak(url: str, pid: int, minutes: float, sample_seconds: float, distinct: bo
         thread.start()
     samples, start = [], time.time()
     while time.time() < stop:
-        samples.append({"minute": (time.time() - start) / 60, **server_sample(pid, folders), **counts})
+        samples.append({"minute": (time.time() - start) / 60, **server_sample(pid, [cache]), **counts})
         time.sleep(sample_seconds)
     for thread in threads:
         thread.join(120)
-    samples.append({"minute": (time.time() - start) / 60, **server_sample(pid, folders), **counts})
+    samples.append({"minute": (time.time() - start) / 60, **server_sample(pid, [cache]), **counts})
     shutil.rmtree(scratch, ignore_errors=True)
     return samples
 
@@ -225,7 +223,8 @@ def main() -> None:
     args = parser.parse_args()
     port = free_port()
     log = Path(tempfile.mkdtemp()) / "app.log"
-    server = start_app(port, log)
+    cache = log.parent / "server-cache"
+    server = start_app(port, log, cache)
     url = f"http://127.0.0.1:{port}/"
     try:
         rss_idle = peak_rss_mib(server.pid)
@@ -233,7 +232,7 @@ def main() -> None:
         rss_steady = peak_rss_mib(server.pid)
         burst = run_burst(url, args.burst) if args.burst else []
         rss_burst = peak_rss_mib(server.pid)
-        samples = soak(url, server.pid, args.soak_minutes, args.sample_seconds, not args.same_files) if args.soak_minutes else []
+        samples = soak(url, server.pid, cache, args.soak_minutes, args.sample_seconds, not args.same_files) if args.soak_minutes else []
     finally:
         server.terminate()
         server.wait(30)

@@ -85,18 +85,60 @@ def test_no_face_gets_a_clear_error(app_client, tmp_path):
         app_client.predict(handle_file(str(tmp_path / "sky.png")), "rgb2rgb", api_name="/unmask")
 
 
-def test_the_pages_files_are_deleted_after_the_request(unmasker, monkeypatch, tmp_path):
+def test_the_cache_is_held_to_its_budget_oldest_first(app_client, monkeypatch, tmp_path):
+    """Uploads and results past the budget are deleted, oldest first; the newest request's and
+    the examples (kept by Gradio for good) stay."""
+    import app
+    from gradio_client import handle_file
+
+    monkeypatch.setattr(app.CACHE, "limit", 2_000_000)
+    monkeypatch.setattr(app.CACHE, "every", 0.0)
+    photo = np.asarray(Image.open(EXAMPLES / "astronaut_surgical.jpg"))
+    downloads = []
+    for shade in range(6):  # distinct photos, as distinct visitors send
+        Image.fromarray(np.clip(photo.astype(int) + 3 * shade, 0, 255).astype(np.uint8)).save(tmp_path / f"{shade}.png")
+        downloads.append(app_client.predict(handle_file(str(tmp_path / f"{shade}.png")), "inpaint", api_name="/unmask")[3])
+    page = app.CACHE.pages[-1]
+    kept = set().union(*(getattr(block, "keep_in_cache", set()) for block in page.blocks.values()))
+    held = {path for file_set in page.temp_file_sets for path in file_set if Path(path).exists()} - kept
+    one_request = 4_000_000  # a 512x512 upload as PNG, three JPEGs and the PNG download, with room
+    assert sum(Path(path).stat().st_size for path in held) < app.CACHE.limit + one_request
+    served = {Path(path).name: path for path in held}
+    assert len(held) < 6 * 5 and served  # most of the six requests' files went, the newest stayed
+    assert kept and all(Path(path).exists() for path in kept)
+    assert Path(downloads[-1]).exists()  # the client's copy of the newest; the server's copy is the one trimmed
+
+
+def test_folders_left_empty_by_deleted_results_are_swept(tmp_path, monkeypatch):
+    import os
     import time
 
     import app
-    from unmask import io
 
-    monkeypatch.setattr(app, "OUTPUT_DIR", tmp_path / "outputs")
-    monkeypatch.setattr(app, "OUTPUT_SECONDS", 0.2)
-    paths = app.save_outputs(unmasker.unmask(io.decode(EXAMPLES / "astronaut_surgical.jpg")))
-    assert all(Path(path).is_file() for path in paths)
-    time.sleep(1.0)
-    assert not any(Path(path).exists() for path in paths) and not any((tmp_path / "outputs").iterdir())
+    monkeypatch.setattr(app, "OUTPUT_DIR", tmp_path)
+    emptied, fresh, full = tmp_path / "emptied", tmp_path / "fresh", tmp_path / "full"
+    for folder in (emptied, fresh, full):
+        folder.mkdir()
+    (full / "unmasked.png").write_bytes(b"result")
+    for folder in (emptied, full):  # a minute or two old: a request's results not yet deleted
+        os.utime(folder, (0, time.time() - 2 * app.CACHE_CHECK_SECONDS))
+    new = app.output_folder()
+    assert not emptied.exists() and fresh.exists() and full.exists() and new.is_dir()  # fresh: another request's
+
+
+def test_an_upload_past_its_time_is_asked_for_again_in_words(app_client, app_url, tmp_path):
+    """The page sends the same upload again for a second run (another model, painting); once
+    the cache has deleted it, the visitor is asked to upload it again."""
+    import httpx
+
+    with open(EXAMPLES / "astronaut_surgical.jpg", "rb") as photo:
+        uploaded = httpx.post(f"{app_url.rstrip('/')}/gradio_api/upload", files={"files": photo}).json()[0]
+    Path(uploaded).unlink()
+    call = f"{app_url.rstrip('/')}/gradio_api/call/unmask"  # as the page does: the server's path, no new upload
+    event = httpx.post(call, json={"data": [{"path": uploaded, "meta": {"_type": "gradio.FileData"}}, "inpaint", "pencil", False]}).json()
+    answer = httpx.get(f"{call}/{event['event_id']}", timeout=60).text
+    assert "event: error" in answer and re.search("no longer on the server.*upload it again", answer)
+    assert uploaded not in answer  # no server path shown
 
 
 def test_painted_parts_are_redrawn_through_the_api(app_client, tmp_path):
