@@ -122,6 +122,8 @@ class CacheBudget:
                 except FileNotFoundError:
                     file_set.discard(path)
                     continue
+                except OSError:  # unreadable: neither counted nor touched
+                    continue
                 if path not in kept:
                     files.setdefault(path, (status.st_ctime, status.st_size, []))[2].append(file_set)
         excess = sum(size for _, size, _ in files.values()) - self.limit
@@ -133,6 +135,8 @@ class CacheBudget:
                 os.remove(path)
             except FileNotFoundError:
                 pass
+            except OSError:  # cannot be deleted: kept, and the next trim tries again
+                continue
             for file_set in file_sets:
                 file_set.discard(path)
             deleted += size
