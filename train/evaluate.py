@@ -1,7 +1,9 @@
 """Evaluate models against OpenCV inpainting on the held-out test split; write a report.
 
 Writes ``reports/evaluation.md`` (tables overall, per mask kind and per age band),
-``reports/<model>/test_grid.png`` and ``reports/<model>/loss.png`` from the training CSV.
+``reports/<model>/test_grid.png`` and ``reports/<model>/loss.png`` from the training CSV. The
+sheets of faces (``test_grid.png``, ``real_masked.png``) show research-only photos: they are
+made where the evaluation runs and ``.gitignore`` keeps them out of the repository.
 """
 from __future__ import annotations
 
@@ -252,6 +254,8 @@ def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bo
         sections += ["## Real masked photos\n", f"{shown_real} real photos (no ground truth exists: for looking only). "
                      "Each row: aligned input | " + " | ".join(model_names) + ". Outside the photo (the "
                      "border streaks of tight crops, which the app never pastes back) outputs are flat grey.\n", "![real masked photos](real_masked.png)\n"]
+    sections.append("The sheets of faces above are made where the evaluation runs and never committed: "
+                    "the faces are research-only.\n")
     (reports / "evaluation.md").write_text("\n".join(sections))
     print("\n".join(sections))
     if update_json:
