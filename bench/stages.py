@@ -137,7 +137,7 @@ def main() -> None:
         "align": lambda: [frame.align(image, f.landmarks) for f in found],
         "models (all faces, one batch)": lambda: unmasker.process(prepared.crops),
         "paste back (+ photo sketch)": lambda: unmasker.post_process(prepared, generated),
-        "encode the page's 3 images (JPEG files)": lambda: app.save_outputs(result),
+        "encode the page's files (3 JPEGs and the PNG to download)": lambda: app.save_outputs(result),
     }
     rows = {name: timed(fn, args.repeats) for name, fn in stages.items()}
     before = {}
