@@ -162,9 +162,10 @@ def output_folder() -> Path:
     return Path(tempfile.mkdtemp(dir=OUTPUT_DIR))
 
 
-def save_images(**images: np.ndarray) -> list[str]:
-    """Each image as NAME.jpg for the page (labelled as synthesized in its comment)."""
-    folder = output_folder()
+def save_images(folder: Path | None = None, **images: np.ndarray) -> list[str]:
+    """Each image as NAME.jpg for the page (labelled as synthesized in its comment), in ``folder``
+    (a fresh ``output_folder`` if None)."""
+    folder = folder or output_folder()
     paths = []
     for name, pixels in images.items():
         path = folder / f"{name}.jpg"
@@ -173,9 +174,9 @@ def save_images(**images: np.ndarray) -> list[str]:
     return paths
 
 
-def save_download(pixels: np.ndarray, name: str = "unmasked") -> str:
+def save_download(pixels: np.ndarray, name: str = "unmasked", folder: Path | None = None) -> str:
     """The result as a PNG to download, labelled as synthesized in its metadata."""
-    path = output_folder() / f"{name}.png"
+    path = (folder or output_folder()) / f"{name}.png"
     path.write_bytes(io.encode_png(pixels))
     return str(path)
 
@@ -184,8 +185,9 @@ def save_outputs(result, outline: bool = False) -> tuple[str, str, str, str]:
     """Before, after (with the redrawn region outlined, if asked) and sketch as JPEG files for
     Gradio, and the result as a labelled PNG to download."""
     after = overlay.faces(result.image, [], result.redrawn) if outline else result.image
-    before, after, sketch = save_images(before=result.original, unmasked=after, sketch=result.sketch)
-    return before, after, sketch, save_download(result.image)
+    folder = output_folder()  # one per request: one sweep, one trim
+    before, after, sketch = save_images(folder, before=result.original, unmasked=after, sketch=result.sketch)
+    return before, after, sketch, save_download(result.image, folder=folder)
 
 
 @functools.lru_cache(maxsize=4)
