@@ -86,3 +86,15 @@ def test_missing_file_is_refused_in_words(tmp_path):
 def test_empty_file_is_refused_in_words():
     with pytest.raises(io.UnreadableImage, match="empty"):
         io.decode(b"")
+
+
+@pytest.mark.parametrize("shape", [(37, 53, 3), (20, 31)])
+def test_png_keeps_every_pixel_and_says_it_is_synthesized(shape):
+    """The PNG is written by OpenCV and labelled in a text chunk laid in by hand: Pillow (which
+    checks each chunk's CRC) must read back the same pixels and the label."""
+    pixels = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
+    with Image.open(stdlib_io.BytesIO(io.encode_png(pixels))) as png:
+        png.load()
+        assert np.array_equal(np.asarray(png), pixels)
+        assert png.info["Description"] == io.SYNTHESIZED_NOTE
+    assert np.array_equal(io.decode(io.encode_png(pixels)), pixels if pixels.ndim == 3 else np.repeat(pixels[..., None], 3, 2))

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import io as _io
 import struct
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
-from PIL.PngImagePlugin import PngInfo
 
 MAX_DECODE_PIXELS = 200_000_000  # beyond this a file is a decompression bomb or a mistake: refused
 MAX_WORK_PIXELS = 24_000_000  # a 6000x4000 photo; larger ones are scaled down to this, not refused
@@ -131,13 +132,22 @@ def to_rgb(picture: Image.Image) -> np.ndarray:
 
 
 def encode_png(pixels: np.ndarray) -> bytes:
-    """PNG bytes labelled as synthesized in their metadata. Compression level 1: about 4x faster
-    than Pillow's default for a 1024x1024 photo, for files about 15% larger."""
-    info = PngInfo()
-    info.add_text("Description", SYNTHESIZED_NOTE)
-    buffer = _io.BytesIO()
-    Image.fromarray(pixels).save(buffer, format="PNG", pnginfo=info, compress_level=1)
-    return buffer.getvalue()
+    """PNG bytes labelled as synthesized in their metadata (a ``Description`` text chunk).
+
+    OpenCV writes it with each row stored as its difference from the row above and zlib's fastest
+    run-length setting: 32 ms for a 1024x1024 photo where Pillow's fastest level takes 58 ms, for a
+    file of the same size (``bench.stages`` times it). The text chunk is laid in after the header."""
+    rgb = pixels[..., ::-1] if pixels.ndim == 3 else pixels
+    ok, encoded = cv2.imencode(".png", np.ascontiguousarray(rgb), [
+        cv2.IMWRITE_PNG_COMPRESSION, 1, cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP,
+        cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE])
+    if not ok:
+        raise ValueError(f"could not encode an image of shape {pixels.shape} as PNG")
+    data = b"Description\0" + SYNTHESIZED_NOTE.encode("latin-1")
+    chunk = struct.pack(">I", len(data)) + b"tEXt" + data + struct.pack(">I", zlib.crc32(b"tEXt" + data))
+    png = encoded.tobytes()
+    header_end = 8 + 25  # the signature, then IHDR: length, type, 13 bytes, CRC
+    return png[:header_end] + chunk + png[header_end:]
 
 
 def encode_jpeg(pixels: np.ndarray, quality: int = 90) -> bytes:
