@@ -92,3 +92,59 @@ def test_frame_edges_beyond_the_photo_need_no_fade():
     photo[114:, 14:114] = True  # ...except at the bottom, where it goes on past the frame
     fade = frame.edge_fade(photo)
     assert fade[-1, 14:114].max() == 0 and (fade[: -frame.EDGE_FADE] == 1).all()
+
+
+def test_the_frame_lies_in_its_widened_frame_pixel_for_pixel(astronaut, astronaut_face):
+    crop = frame.align(astronaut, astronaut_face.landmarks)
+    wide = frame.widen(astronaut, crop)
+    assert wide.pixels.shape == (frame.SIZE + frame.WIDEN_BELOW, frame.SIZE + 2 * frame.WIDEN_SIDES, 3)
+    assert np.abs(wide.pixels[frame.window()].astype(int) - crop.pixels).max() <= 1  # resampling rounds alike
+    assert np.array_equal(wide.photo[frame.window()], crop.photo)
+    np.testing.assert_allclose(wide.landmarks, crop.landmarks + [frame.WIDEN_SIDES, 0])
+    # The widened frame pastes back onto the photo's own pixels, as the frame does.
+    alpha = np.ones(wide.photo.shape, np.float32)
+    pasted = frame.paste(np.zeros_like(astronaut), wide.pixels, wide.matrix, alpha)
+    covered = pasted.max(axis=2) > 0
+    assert covered.sum() > 1.4 * frame.paste(np.zeros_like(astronaut), crop.pixels, crop.matrix,
+                                             np.ones((frame.SIZE, frame.SIZE), np.float32)).max(axis=2).astype(bool).sum()
+
+
+def test_a_region_runs_past_the_frame_only_where_the_photo_goes_on():
+    region = np.zeros((frame.SIZE, frame.SIZE), bool)
+    region[90:, 40:90] = True  # down to the bottom row
+    photo = np.ones_like(region)
+    assert frame.runs_past_edge(region, photo)
+    photo[120:] = False  # a tight crop: the photo ends above the frame's bottom
+    assert not frame.runs_past_edge(region, photo)
+    side = np.zeros_like(region)
+    side[70:100, : 20] = True  # a mask wider than the face, below the eyes
+    assert frame.runs_past_edge(side, np.ones_like(region))
+    above = np.zeros_like(region)
+    above[: frame.EYE_CLEARANCE_ROW - 5, :10] = True  # hair at the side, not mask
+    assert not frame.runs_past_edge(above, np.ones_like(region))
+
+
+def test_joined_drawings_keep_the_frame_inside_the_wide_one_beyond_and_no_photo_between():
+    size, wide_shape = frame.SIZE, (frame.SIZE + frame.WIDEN_BELOW, frame.SIZE + 2 * frame.WIDEN_SIDES)
+    inside = frame.window()
+    region = np.zeros((size, size), bool)
+    region[70:, 30:100] = True  # the frame's region, down to its bottom edge
+    face = np.full((size, size, 3), 50, np.uint8)  # the frame's drawing; its photo pixels are 50
+    face[region] = 200
+    wide_region = np.zeros(wide_shape, bool)
+    wide_region[100:, 40:120] = True  # the wide look's region, on down past the frame
+    wide_region[40:60, 60:80] = True  # and a piece at the eyes the frame did not find
+    wide_region[150:160, :8] = True  # and one off on its own beyond the frame
+    wide_face = np.full(wide_shape + (3,), 50, np.uint8)
+    wide_face[wide_region] = 120
+    wide_pixels = np.full(wide_shape + (3,), 50, np.uint8)
+    joined, joined_region = frame.join_widened(face, region, wide_face, wide_region, wide_pixels)
+    assert joined_region[inside][region].all() and joined_region[size:, 40:120].all()
+    assert not joined_region[40:60, 60:80].any() and not joined_region[150:160, :8].any()
+    assert (joined[inside][80, 64] == 200).all()  # well inside the frame: its own drawing
+    assert (joined[size + 10, 64] == 120).all()  # beyond it: the wide drawing
+    # Near the frame's bottom edge the drawings blend; where the wide look kept the photo (above
+    # its region), the frame's drawing stands in for it, so no photo (mask) pixel is mixed in.
+    assert joined[inside][72:100, 31][:, 0].min() == 200
+    assert 120 <= joined[inside][size - 2, 64][0] < 200
+    assert (joined[~joined_region] == 50).all()

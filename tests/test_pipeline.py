@@ -191,3 +191,28 @@ def test_more_faces_than_the_cap_keeps_the_largest_with_a_note():
     assert len(result.faces) == 1
     assert result.faces[0].box[2] * result.faces[0].box[3] >= result.left_alone[0].box[2] * result.left_alone[0].box[3]
     assert "1 face was beyond the number of faces processed per photo and left as it was." in result.notes
+
+
+def test_a_scarf_running_past_the_frame_is_redrawn_beyond_it(unmasker, astronaut, astronaut_face):
+    """The frame ends a little below the chin; a scarf going on down the neck is drawn again in a
+    widened frame, so none of it is left below the frame (before, the frame's edge faded into it)."""
+    from unmask import frame, masks
+    from unmask.pipeline import Unmasker
+
+    masked, scarf = masks.draw_mask(astronaut, astronaut_face.landmarks, "scarf", np.random.default_rng(0))
+    crop = frame.align(astronaut, astronaut_face.landmarks)
+    in_frame = frame.paste(np.zeros(astronaut.shape[:2], np.uint8), np.ones((frame.SIZE, frame.SIZE), np.uint8),
+                           crop.matrix, np.ones((frame.SIZE, frame.SIZE), np.float32)) > 0
+    beyond = scarf & ~in_frame
+    assert beyond.sum() > 1000  # the scarf does run on past the frame
+
+    result = unmasker.unmask(masked)
+    assert result.redrawn[beyond].mean() > 0.95
+    assert (np.abs(result.image.astype(int) - masked).max(axis=2) > 30)[beyond].mean() > 0.9
+    eyes_row = int(astronaut_face.landmarks[:2, 1].min()) - 10
+    assert np.array_equal(result.image[:eyes_row], masked[:eyes_row])
+    face = result.faces[0]
+    assert np.array_equal(face.crop_after[~face.region], face.crop_before[~face.region])
+
+    unwidened = Unmasker(widen=False).unmask(masked)  # the frame alone: the scarf past it stays
+    assert unwidened.redrawn[beyond].mean() < 0.05

@@ -88,3 +88,23 @@ def test_a_mask_running_off_the_photo_is_followed_into_the_border_streaks():
     assert not followed[100:, :20].any() and not followed[100:, 108:].any()  # the skin's streaks stay out
     unknown = regions.grow_by_colour(crop, probability, region)  # every pixel taken for the photo's
     assert not unknown[70 + regions.COLOUR_BAND + regions.REACH_BELOW + 1 :].any()
+
+
+def test_past_the_frame_the_region_follows_the_mask_down_and_not_onto_the_shirt():
+    """In a widened frame the frame's region is continued by colour alone: the mask hanging on
+    below the frame is added, the shirt below the mask and the skin beside it are not."""
+    rng = np.random.default_rng(1)
+    height, width = frame.SIZE + frame.WIDEN_BELOW, frame.SIZE + 2 * frame.WIDEN_SIDES
+    skin, blue, shirt = np.array([205.0, 160, 135]), np.array([120.0, 170, 220]), np.array([60.0, 60, 60])
+    crop = np.clip(skin + rng.normal(0, 6, (height, width, 3)), 0, 255)
+    crop[70:160, 40:120] += blue - skin  # the mask, running on 32 px below the frame
+    crop[160:, :] += shirt - crop[160:, :].mean((0, 1))  # then a dark shirt
+    seeds = np.zeros((height, width), bool)
+    seeds[75:frame.SIZE, 45:115] = True  # what the frame found, laid in the widened frame
+    grown = regions.continued(crop.astype(np.uint8)[None], seeds[None], np.ones((1, height, width), bool), frame.WIDEN_BELOW)[0]
+    assert grown[seeds].all()
+    below = np.zeros_like(seeds)
+    below[frame.SIZE:160, 45:115] = True
+    assert grown[below].mean() > 0.9  # the mask past the frame
+    assert not grown[165:].any()  # not the shirt
+    assert not grown[80:150, :30].any() and not grown[80:150, 130:].any()  # not the skin beside it

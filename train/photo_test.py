@@ -188,15 +188,19 @@ def sheet(photos: list[TestPhoto], outputs: dict[str, list[np.ndarray]], picks: 
 
 def photo_test(data: Path, cache: Path, bundles: dict[str, Path | None], reports: Path, scales: tuple[int, ...] = SCALES,
                per_set: int | None = None, model: str = "inpaint", without_grain: bool = False,
-               sheet_photos: int = 6) -> dict[str, dict[str, float]]:
+               sheet_photos: int = 6, without_widening: bool = False) -> dict[str, dict[str, float]]:
     """Score ``model`` from each bundle (None: the shipped weights), Telea and the masked photo;
-    with ``without_grain`` each bundle also without ``unmask.grain`` (labelled "LABEL smooth");
+    with ``without_grain`` each bundle also without ``unmask.grain`` (labelled "LABEL smooth"), with
+    ``without_widening`` also without the widened frame (``Unmasker.redraw_widened``, "LABEL unwidened");
     write ``reports/photo_test.md``, its JSON and contact sheets of ``sheet_photos`` photos per
     folder and scale (ten rows a sheet, for counting faults by eye); return the overall means."""
     photos = test_photos(data, cache, scales, per_set)
     methods: dict[str, Unmasker | str] = {label: Unmasker(model, weights_dir=folder) for label, folder in bundles.items()}
     if without_grain:
         methods.update({f"{label} smooth": Unmasker(model, weights_dir=folder, match_grain=False)
+                        for label, folder in bundles.items()})
+    if without_widening:
+        methods.update({f"{label} unwidened": Unmasker(model, weights_dir=folder, widen=False)
                         for label, folder in bundles.items()})
     methods.update({"telea": "telea", "masked": "masked"})
     results, outputs = run(photos, methods)

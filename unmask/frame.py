@@ -36,6 +36,18 @@ KEYPOINT_TEMPLATE = np.array(
 )
 
 
+# A mask can run on past the frame's bottom and sides (a scarf down the neck, a mask wider than
+# the face). Such a face is drawn again in a frame widened by these many px below and on each side,
+# with the same template (``widen``); inside the frame, the two drawings meet over ``WIDEN_BLEND`` px
+# along its edges (``join_widened``). 64 px below reach about half a face further down the neck.
+WIDEN_BELOW = 64
+WIDEN_SIDES = 16
+WIDEN_BLEND = 16
+# A region that touches the frame's bottom row or its sides (below the eyes) with at least this
+# many photo pixels runs on past the frame.
+RUNS_PAST_EDGE = 4
+
+
 @dataclass
 class Crop:
     """A face resampled into the canonical frame, and the 2x3 matrix that put it there."""
@@ -143,7 +155,7 @@ def edge_fade(photo: np.ndarray, width: float = EDGE_FADE) -> np.ndarray:
 
 def paste(image: np.ndarray, crop_pixels: np.ndarray, matrix: np.ndarray, alpha: np.ndarray,
           out: np.ndarray | None = None) -> np.ndarray:
-    """Blend ``crop_pixels`` (frame) back into ``image`` through the inverse of ``matrix``.
+    """Blend ``crop_pixels`` (the frame, or a widened one) back into ``image`` through the inverse of ``matrix``.
 
     Only the bounding box of the face is warped, so the cost does not grow with the photo size.
     Writes into ``out`` when given (many faces, one copy of the photo), else into a copy.
@@ -151,7 +163,8 @@ def paste(image: np.ndarray, crop_pixels: np.ndarray, matrix: np.ndarray, alpha:
     """
     h, w = image.shape[:2]
     inverse = invert(matrix)
-    corners = transform_points(inverse, np.array([[0, 0], [SIZE, 0], [0, SIZE], [SIZE, SIZE]]))
+    height, width = crop_pixels.shape[:2]
+    corners = transform_points(inverse, np.array([[0, 0], [width, 0], [0, height], [width, height]]))
     x0, y0 = np.floor(corners.min(0)).astype(int)
     x1, y1 = np.ceil(corners.max(0)).astype(int)
     x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
@@ -169,3 +182,58 @@ def paste(image: np.ndarray, crop_pixels: np.ndarray, matrix: np.ndarray, alpha:
     blended = region * (1 - weight) + warped.astype(np.float32) * weight
     out[y0:y1, x0:x1] = np.clip(np.rint(blended), 0, 255).astype(image.dtype)
     return out
+
+
+def widen(image: np.ndarray, crop: Crop, below: int = WIDEN_BELOW, sides: int = WIDEN_SIDES) -> Crop:
+    """The face of ``crop`` in a frame ``below`` px taller and ``2 * sides`` px wider, its template
+    where it was, shifted ``sides`` px right: the frame itself is ``window(sides)`` of it."""
+    matrix = crop.matrix.copy()
+    matrix[0, 2] += sides
+    width, height = SIZE + 2 * sides, SIZE + below
+    shrink = scale_of(matrix) < 1
+    pixels = cv2.warpAffine(image, matrix, (width, height), flags=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_REPLICATE)
+    photo = cv2.warpAffine(np.ones(image.shape[:2], np.uint8), matrix, (width, height), flags=cv2.INTER_NEAREST,
+                           borderValue=0) > 0
+    return Crop(pixels, matrix, crop.landmarks + np.float32([sides, 0]), photo)
+
+
+def window(sides: int = WIDEN_SIDES) -> tuple[slice, slice]:
+    """Where the frame lies in a frame widened by ``widen``."""
+    return slice(0, SIZE), slice(sides, sides + SIZE)
+
+
+def runs_past_edge(region: np.ndarray, photo: np.ndarray) -> bool:
+    """True when a (SIZE, SIZE) region reaches the frame's bottom or sides below the eyes where the
+    photo goes on past them: the mask runs on where the frame cannot redraw it."""
+    edge = np.zeros(region.shape, bool)
+    edge[-1] = True
+    edge[EYE_CLEARANCE_ROW:, [0, -1]] = True
+    return int((region & photo & edge).sum()) >= RUNS_PAST_EDGE
+
+
+def join_widened(face: np.ndarray, region: np.ndarray, wide_face: np.ndarray, wide_region: np.ndarray,
+                 wide_pixels: np.ndarray, sides: int = WIDEN_SIDES, blend: int = WIDEN_BLEND) -> tuple[np.ndarray, np.ndarray]:
+    """One drawing in the widened frame: the frame's own ``face`` inside it, fading over ``blend`` px
+    at the frame's bottom and sides into ``wide_face``, which is all there is beyond.
+
+    The frame's ``region`` stands; the wide look adds only what continues it past the frame: its
+    region within ``blend`` px of the frame's edge and beyond it (below the eyes), in pieces that
+    touch the frame's region. Everything else is the photo's own (``wide_pixels``)."""
+    rows, cols = np.arange(SIZE)[:, None], np.arange(SIZE)[None, :]
+    to_edge = np.minimum(SIZE - rows, np.minimum(cols + 1, SIZE - cols))
+    inside = window(sides)
+    beyond = np.ones(wide_region.shape, bool)
+    beyond[inside] = to_edge < blend
+    beyond[:EYE_CLEARANCE_ROW] = False
+    joined_region = wide_region & beyond
+    joined_region[inside] |= region
+    count, labels = cv2.connectedComponents(joined_region.astype(np.uint8), connectivity=8)
+    touching = np.unique(labels[inside][region])
+    joined_region = np.isin(labels, touching[touching > 0])
+    own = (np.clip(to_edge / blend, 0, 1) * region)[..., None]  # the frame's drawing counts where it redrew
+    other = np.where(wide_region[inside][..., None], wide_face[inside], face)  # where the wide look kept the photo
+    joined_face, photo = wide_face.copy(), wide_pixels.copy()
+    joined_face[inside] = np.rint(own * face + (1 - own) * other).astype(np.uint8)
+    photo[inside] = face  # the frame's own copy of the photo where it did not redraw (resampled alike, to 1 level)
+    return np.where(joined_region[..., None], joined_face, photo), joined_region

@@ -42,6 +42,7 @@ class Kind:
     name: ClassVar[str]
     input_channels: ClassVar[int]
     needs: ClassVar[tuple[str, ...]] = ()
+    widens: ClassVar[bool] = False  # draws a face again in a widened frame where its region runs past the frame
 
     def __init__(self, model: models.FaceModel, needed: dict[str, models.FaceModel]):
         self.model = model
@@ -56,9 +57,10 @@ class Kind:
 
     def generate(self, batch: np.ndarray, photo: np.ndarray | None = None, painted: np.ndarray | None = None,
                  by_colour: bool = True) -> Generated:
-        """``batch``: (N, 128, 128, 3) uint8 aligned crops; ``photo``: (N, 128, 128) bool, their
-        pixels from the photo (``frame.Crop.photo``); ``painted``: (N, 128, 128) bool, what the
-        user marked as mask, redrawn whatever was found."""
+        """``batch``: (N, 128, 128, 3) uint8 aligned crops (or widened ones, ``frame.widen``, for a
+        kind that ``widens``); ``photo``: (N, H, W) bool, their pixels from the photo
+        (``frame.Crop.photo``); ``painted``: (N, H, W) bool, what the user marked as mask, redrawn
+        whatever was found."""
         raise NotImplementedError
 
 
@@ -68,10 +70,17 @@ class Inpaint(Kind):
     name = "inpaint"
     input_channels = 4
     needs = ("masknet",)
+    widens = True
 
     @classmethod
     def region_growth(cls) -> int:
         return REGION_GROWTH
+
+    def warm_up(self) -> None:
+        """Trace the generator at the widened frame's size (``frame.widen``) now, not on the first scarf
+        (the frame's own size is traced when each network loads)."""
+        shape = (1, frame.SIZE + frame.WIDEN_BELOW, frame.SIZE + 2 * frame.WIDEN_SIDES)
+        self.redraw(np.zeros((*shape, 3), np.uint8), np.zeros(shape, bool))
 
     @staticmethod
     def model_input(masked, region, region_value: float = 1.0, concatenate: Callable | None = None):
@@ -83,13 +92,20 @@ class Inpaint(Kind):
 
     def generate(self, batch, photo=None, painted=None, by_colour=True) -> Generated:
         found = regions.find(self.needed["masknet"], batch, photo, grow=REGION_GROWTH, by_colour=by_colour)
-        if painted is not None:
-            found = found | painted
+        return self.redraw(batch, found if painted is None else found | painted)
+
+    def continue_past(self, batch: np.ndarray, photo: np.ndarray, seeds: np.ndarray) -> Generated:
+        """Faces in widened frames (``frame.widen``) whose regions found in the frame (``seeds``, laid
+        in the widened frame, painting included) run on past it: the regions grown on by colour
+        (``regions.continued``), then redrawn."""
+        return self.redraw(batch, seeds | regions.continued(batch, seeds, photo, frame.WIDEN_BELOW))
+
+    def redraw(self, batch: np.ndarray, found: np.ndarray) -> Generated:
+        """The generator's drawing of the ``found`` regions of ``batch``; every other pixel stays the photo's."""
         region = found[..., None].astype(np.uint8)
         faces = self.model.predict(self.model_input(batch, region, 255))
         faces = np.where(found[..., None], faces, batch)  # every pixel outside the region stays real
-        alphas = np.stack([cv2.GaussianBlur(r.astype(np.float32), (0, 0), 1.5) for r in found])
-        return Generated(faces, np.maximum(alphas, found), found)  # fully opaque inside, soft just outside
+        return Generated(faces, paste_weights(found), found)
 
 
 class WholeFace(Kind):
@@ -106,6 +122,11 @@ class WholeFace(Kind):
         if painted is not None:
             alphas = np.maximum(alphas, painted)
         return Generated(faces, alphas, None)
+
+
+def paste_weights(regions: np.ndarray) -> np.ndarray:
+    """(N, H, W) float32 paste-back weights of bool regions: fully opaque inside, soft just outside."""
+    return np.stack([np.maximum(cv2.GaussianBlur(r.astype(np.float32), (0, 0), 1.5), r) for r in regions])
 
 
 KINDS: dict[str, type[Kind]] = {kind.name: kind for kind in (Inpaint, WholeFace)}

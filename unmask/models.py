@@ -72,14 +72,17 @@ def _load_keras(path: Path, policy: str):
     built, instead of cloning a loaded network, creates each variable once. Keras reads weights
     out of the zip by seeking in a compressed member, inflating it again and again; unpacked
     once, they load in a tenth of the time. ``safe_mode`` refuses Lambda layers and pickled code,
-    so a weight file can only hold weights."""
+    so a weight file can only hold weights. Every network here is fully convolutional, so it is
+    built to take any height and width (a frame widened past the chin, ``frame.widen``)."""
     import keras
 
     with zipfile.ZipFile(path) as archive, tempfile.TemporaryDirectory() as folder:
         config = json.loads(archive.read("config.json"))
         layers = config["config"]["layers"]
         for layer in layers[:-1]:
-            if layer["class_name"] != "InputLayer":
+            if layer["class_name"] == "InputLayer":  # fully convolutional: any height and width
+                layer["config"]["batch_shape"][1:3] = [None, None]
+            else:
                 layer["config"]["dtype"] = _dtype_policy(policy)
         layers[-1]["config"]["dtype"] = _dtype_policy("float32")
         model = keras.saving.deserialize_keras_object(config, safe_mode=True)
@@ -90,7 +93,8 @@ def _load_keras(path: Path, policy: str):
 
 
 class FaceModel:
-    """One loaded model: uint8 crops (N, 128, 128, C_in) in, uint8 crops (N, 128, 128, C_out) out.
+    """One loaded model: uint8 crops (N, 128, 128, C_in) in, uint8 crops (N, 128, 128, C_out) out
+    (or any other height and width the network's strides divide).
 
     C_in is 3 (RGB), or 4 for ``inpaint`` (RGB with the region blanked, then the region as 0/255)."""
 
@@ -109,6 +113,7 @@ class FaceModel:
         self.input_channels = int(self.model.input_shape[-1])
         signature = tf.TensorSpec((None, frame.SIZE, frame.SIZE, self.input_channels), tf.uint8)
         self._forward = tf.function(self._uint8_forward, input_signature=[signature], reduce_retracing=True)
+        self._forward_any_size = tf.function(self._uint8_forward)  # traced once per other frame size
 
     def _uint8_forward(self, crops):
         import tensorflow as tf
@@ -120,7 +125,8 @@ class FaceModel:
         crops = np.asarray(crops, np.uint8)
         if crops.ndim == 3:
             return self.predict(crops[None])[0]
-        return self._forward(crops).numpy()
+        forward = self._forward if crops.shape[1:3] == (frame.SIZE, frame.SIZE) else self._forward_any_size
+        return forward(crops).numpy()
 
     def warm_up(self) -> None:
         self.predict(np.zeros((1, frame.SIZE, frame.SIZE, self.input_channels), np.uint8))

@@ -3,7 +3,8 @@
 Shaped like GFPGAN's restorer: ``pre_process`` finds and aligns faces, ``process`` runs the
 models on all faces of a photo as one batch, ``post_process`` pastes each result back into the
 full-resolution photo with a feathered edge, fading out at the frame's edges where the photo
-goes on past them (``frame.edge_fade``). What a model redraws is its kind's business
+goes on past them (``frame.edge_fade``); a face whose mask runs on past the frame (a scarf down
+the neck) is drawn again in a widened frame first (``Unmasker.redraw_widened``). What a model redraws is its kind's business
 (``unmask.kinds``): ``inpaint`` finds the mask and replaces only that region, the seed's whole-face
 models are pasted over the lower face only. Either way eyes, hair and background keep their
 original pixels. Where the region misses a piece of mask, the user can
@@ -102,10 +103,21 @@ class Prepared:
 
 
 @dataclass
+class Widened:
+    """A face whose mask runs past the frame, drawn again in a widened frame (``frame.widen``) and
+    joined with its first drawing: this is what is pasted back for it."""
+
+    crop: frame.Crop
+    face: np.ndarray  # (H, W, 3) uint8 in the widened frame
+    alpha: np.ndarray  # (H, W) float32 paste-back weight, faded at the widened frame's edges
+
+
+@dataclass
 class Generated(kinds.Generated):
     """What the models drew for a photo's faces (``Unmasker.process``), paste-back weights faded at the frame's edges."""
 
     sketches: np.ndarray | None = None  # (N, 128, 128) uint8, when a sketch model runs
+    widened: dict[int, Widened] = field(default_factory=dict)  # by face index: pasted instead of the frame's drawing
 
 
 class Unmasker:
@@ -114,10 +126,12 @@ class Unmasker:
 
     def __init__(self, model: str = models.DEFAULT_MODEL, sketch_model: str | None = models.DEFAULT_SKETCH_MODEL,
                  model_path: str | Path | None = None, sketch_model_path: str | Path | None = None,
-                 max_faces: int = MAX_FACES, weights_dir: str | Path | None = None, match_grain: bool = True):
+                 max_faces: int = MAX_FACES, weights_dir: str | Path | None = None, match_grain: bool = True,
+                 widen: bool = True):
         """``weights_dir``: a folder of ``.keras`` files with their JSON (a candidate bundle from
         ``python -m train all``) used for every model instead of the usual ones. ``match_grain``:
-        give what was redrawn the photo's own fine grain (``unmask.grain``)."""
+        give what was redrawn the photo's own fine grain (``unmask.grain``). ``widen``: draw a face
+        whose mask runs past the frame again in a widened frame (``redraw_widened``)."""
         def path_of(name: str, explicit: str | Path | None) -> str | None:
             chosen = explicit if explicit is not None else None if weights_dir is None else Path(weights_dir) / f"{name}.keras"
             return None if chosen is None else str(chosen)
@@ -129,6 +143,9 @@ class Unmasker:
             self.sketch_model = models.load(sketch_model, path_of(sketch_model, sketch_model_path))
         self.max_faces = max_faces
         self.match_grain = match_grain
+        self.widen = widen and self.kind.widens
+        if self.widen:
+            self.kind.warm_up()
         face_detection.detector()  # load the detector now, not on the first photo
 
     def find_faces(self, image: np.ndarray, thorough: bool = True) -> list[FoundFace]:
@@ -180,20 +197,48 @@ class Unmasker:
                 notes.append("The painted parts are away from every face found, so they were left as they are.")
         return Prepared(image, found, crops, notes, painted_crops, left_alone)
 
-    def process(self, crops: list[frame.Crop], painted: np.ndarray | None = None, live: bool = False) -> Generated:
+    def process(self, crops: list[frame.Crop], painted: np.ndarray | None = None, live: bool = False,
+                image: np.ndarray | None = None) -> Generated:
         """All faces of a photo in one batch through the models; every output in the canonical frame.
         ``painted``: (N, 128, 128) bool, pixels the user marked as mask, redrawn whatever was found.
-        ``live``: the webcam's path, no sketch and the region as masknet finds it (no colour growth)."""
+        ``live``: the webcam's path, no sketch and the region as masknet finds it (no colour growth).
+        ``image``: the photo the crops were cut from; a face whose mask runs on past the frame is
+        drawn again from it in a widened frame (``redraw_widened``)."""
         batch = np.stack([crop.pixels for crop in crops])
         drawn = self.kind.generate(batch, np.stack([crop.photo for crop in crops]), painted, by_colour=not live)
+        widened = self.redraw_widened(image, crops, drawn) if self.widen and not live and image is not None else {}
         alphas = drawn.alphas * np.stack([frame.edge_fade(crop.photo) for crop in crops])
         sketches = self.sketch_model.predict(batch)[..., 0] if self.sketch_model and not live else None
-        return Generated(drawn.faces, alphas, drawn.regions, sketches)
+        return Generated(drawn.faces, alphas, drawn.regions, sketches, widened)
+
+    def redraw_widened(self, image: np.ndarray, crops: list[frame.Crop], drawn: kinds.Generated) -> dict[int, Widened]:
+        """The faces whose region runs past the frame's bottom or sides (a scarf down the neck, a mask
+        wider than the face), drawn again in a frame widened there and joined with the frame's own
+        drawing (``frame.join_widened``). Without it the frame's edge fades into the mask left past it,
+        a band like a collar. ``drawn``'s faces and regions take the joined drawing's frame part."""
+        past = [i for i, crop in enumerate(crops) if frame.runs_past_edge(drawn.regions[i], crop.photo)]
+        if not past:
+            return {}
+        wide = [frame.widen(image, crops[i]) for i in past]
+        seeds = np.zeros((len(past), *wide[0].photo.shape), bool)
+        seeds[(slice(None), *frame.window())] = drawn.regions[past]  # what the frame found and was painted
+        again = self.kind.continue_past(np.stack([crop.pixels for crop in wide]), np.stack([crop.photo for crop in wide]), seeds)
+        widened = {}
+        for j, i in enumerate(past):
+            face, region = frame.join_widened(drawn.faces[i], drawn.regions[i], again.faces[j], again.regions[j],
+                                              wide[j].pixels)
+            alpha = kinds.paste_weights(region[None])[0] * frame.edge_fade(wide[j].photo)
+            widened[i] = Widened(wide[j], face, alpha)
+            drawn.faces[i], drawn.regions[i] = face[frame.window()], region[frame.window()]
+        return widened
 
     def post_process(self, prepared: Prepared, generated: Generated, sketch: bool = True) -> Result:
         image = prepared.image.copy()  # one copy of the photo, every face pasted into it
         redrawn = np.zeros(image.shape[:2], np.float32)
-        for crop, pixels, alpha in zip(prepared.crops, generated.faces, generated.alphas):
+        for index, (crop, pixels, alpha) in enumerate(zip(prepared.crops, generated.faces, generated.alphas)):
+            widened = generated.widened.get(index)
+            if widened is not None:
+                crop, pixels, alpha = widened.crop, widened.face, widened.alpha
             frame.paste(image, pixels, crop.matrix, alpha, out=image)
             frame.paste(redrawn, np.ones_like(alpha), crop.matrix, alpha, out=redrawn)
         if self.match_grain and sketch:  # not on live frames, where every millisecond counts
@@ -222,7 +267,7 @@ class Unmasker:
         ``painted_at_photo_size``); those pixels are redrawn too. ``faces``: the numbers of the
         faces to unmask (``find_faces``), None for all."""
         prepared = self.pre_process(image, assume_crop, painted, faces)
-        return self.post_process(prepared, self.process(prepared.crops, prepared.painted))
+        return self.post_process(prepared, self.process(prepared.crops, prepared.painted, image=prepared.image))
 
     def unmask_frame(self, frame_pixels: np.ndarray) -> Result:
         """A webcam frame, as fast as the models allow: one detection pass, masknet's region as it

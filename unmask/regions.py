@@ -76,12 +76,22 @@ def clean(probabilities: np.ndarray, grow: int = GROW) -> np.ndarray:
     return np.stack(regions)
 
 
+def continued(crops: np.ndarray, seeds: np.ndarray, photo: np.ndarray, reach_below: int) -> np.ndarray:
+    """(N, H, W) bool: regions found in the frame (``seeds``, laid in a widened frame, ``frame.widen``)
+    grown by colour on past the frame's edges, up to ``reach_below`` px down. masknet is not asked
+    again there: below the frame it never saw training faces, and there it takes shirts and hair
+    for mask. Only pixels of the mask's colours, next to the mask found in the frame, are added."""
+    grown = np.stack([grow_by_colour(crop, seed.astype(np.uint8) * 255, seed, part_of_photo, reach_below=reach_below)
+                      for crop, seed, part_of_photo in zip(crops, seeds, photo)])
+    return clean(grown.astype(np.uint8) * 255, grow=0)
+
+
 def grow_by_colour(crop: np.ndarray, probability: np.ndarray, region: np.ndarray, photo: np.ndarray | None = None,
-                   band: int = COLOUR_BAND) -> np.ndarray:
+                   band: int = COLOUR_BAND, reach_below: int = REACH_BELOW) -> np.ndarray:
     """``region`` plus the pixels near it that GrabCut finds to have the mask's colours, not the face's.
 
     Labels: masknet's sure core is mask, the rest of its region probably mask; a ``band`` px ring
-    around it (``REACH_BELOW`` px deeper below it) and the border streaks (``photo`` False), below
+    around it (``reach_below`` px deeper below it) and the border streaks (``photo`` False), below
     the eyes, probably not; everything else surely not. GrabCut then fits a colour model to each
     side and settles the "probably" pixels. OpenCV seeds GrabCut's k-means from its global random
     generator, so it is reset first: the same crop always gives the same region."""
@@ -89,8 +99,8 @@ def grow_by_colour(crop: np.ndarray, probability: np.ndarray, region: np.ndarray
         return region
     inside = region.astype(np.uint8)
     ring = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * band + 1, 2 * band + 1))
-    downwards = np.ones((REACH_BELOW + 1, 1), np.uint8)  # anchored at its bottom: it reaches down
-    near = cv2.dilate(cv2.dilate(inside, ring), downwards, anchor=(0, REACH_BELOW)) > 0
+    downwards = np.ones((reach_below + 1, 1), np.uint8)  # anchored at its bottom: it reaches down
+    near = cv2.dilate(cv2.dilate(inside, ring), downwards, anchor=(0, reach_below)) > 0
     if photo is not None:
         near |= ~photo
     near[: frame.EYE_CLEARANCE_ROW] = False
