@@ -52,18 +52,19 @@ def timed(function, repeats: int) -> tuple[float, float, float]:
     return float(np.median(samples)), float(np.percentile(samples, 25)), float(np.percentile(samples, 75))
 
 
-def model_flops(model) -> float:
-    """Floating-point operations (2 per multiply-add) of one forward pass, from the conv layers."""
+def model_flops(model, size: int = 128) -> float:
+    """Floating-point operations (2 per multiply-add) of one forward pass on a ``size`` square crop,
+    from the conv layers. The networks take any frame size, so their layers' shapes are read off
+    one pass of zeros."""
     import keras
 
+    convs = [layer for layer in model.layers if isinstance(layer, (keras.layers.Conv2D, keras.layers.Conv2DTranspose))]
+    probe = keras.Model(model.inputs, [tensor for layer in convs for tensor in (layer.input, layer.output)])
+    shapes = [out.shape for out in probe([np.zeros((1, size, size, model.input_shape[-1]), np.float32)])]
     total = 0.0
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.Conv2DTranspose):
-            _, h, w, c_in = layer.input.shape
-            total += 2.0 * h * w * np.prod(layer.kernel_size) * c_in * layer.filters
-        elif isinstance(layer, keras.layers.Conv2D):
-            _, h, w, c_out = layer.output.shape
-            total += 2.0 * h * w * np.prod(layer.kernel_size) * layer.input.shape[-1] * c_out
+    for layer, (inputs, outputs) in zip(convs, zip(shapes[0::2], shapes[1::2])):
+        _, h, w, _ = inputs if isinstance(layer, keras.layers.Conv2DTranspose) else outputs
+        total += 2.0 * h * w * np.prod(layer.kernel_size) * inputs[-1] * layer.filters
     return total
 
 
