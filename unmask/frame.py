@@ -3,7 +3,8 @@
 Every face is mapped by a similarity transform (rotation, uniform scale, shift) so that its five
 landmarks land as close as possible to ``TEMPLATE``. The frame is 128x128 and leaves room for the
 forehead above the eyes and the chin below the mouth. Pixels the source photo does not have (tight
-crops) are filled by replicating its border.
+crops) are filled by replicating its border. A mask running on past the frame is followed in a
+frame widened below and at the sides, the template where it was (``widen``, ``join_widened``).
 """
 from __future__ import annotations
 
@@ -228,7 +229,7 @@ def join_widened(face: np.ndarray, region: np.ndarray, wide_face: np.ndarray, wi
     beyond[:EYE_CLEARANCE_ROW] = False
     joined_region = wide_region & beyond
     joined_region[inside] |= region
-    count, labels = cv2.connectedComponents(joined_region.astype(np.uint8), connectivity=8)
+    _, labels = cv2.connectedComponents(joined_region.astype(np.uint8), connectivity=8)
     touching = np.unique(labels[inside][region])
     joined_region = np.isin(labels, touching[touching > 0])
     own = (np.clip(to_edge / blend, 0, 1) * region)[..., None]  # the frame's drawing counts where it redrew

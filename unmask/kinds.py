@@ -42,7 +42,9 @@ class Kind:
     name: ClassVar[str]
     input_channels: ClassVar[int]
     needs: ClassVar[tuple[str, ...]] = ()
-    widens: ClassVar[bool] = False  # draws a face again in a widened frame where its region runs past the frame
+    # A kind that widens draws a face again in a widened frame where its region runs past the
+    # frame (``Unmasker.redraw_widened``); it has ``continue_past`` and ``warm_up`` for that.
+    widens: ClassVar[bool] = False
 
     def __init__(self, model: models.FaceModel, needed: dict[str, models.FaceModel]):
         self.model = model
@@ -57,10 +59,9 @@ class Kind:
 
     def generate(self, batch: np.ndarray, photo: np.ndarray | None = None, painted: np.ndarray | None = None,
                  by_colour: bool = True) -> Generated:
-        """``batch``: (N, 128, 128, 3) uint8 aligned crops (or widened ones, ``frame.widen``, for a
-        kind that ``widens``); ``photo``: (N, H, W) bool, their pixels from the photo
-        (``frame.Crop.photo``); ``painted``: (N, H, W) bool, what the user marked as mask, redrawn
-        whatever was found."""
+        """``batch``: (N, 128, 128, 3) uint8 aligned crops; ``photo``: (N, 128, 128) bool, their
+        pixels from the photo (``frame.Crop.photo``); ``painted``: (N, 128, 128) bool, what the
+        user marked as mask, redrawn whatever was found."""
         raise NotImplementedError
 
 
