@@ -11,6 +11,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
@@ -181,13 +182,20 @@ def save_download(pixels: np.ndarray, name: str = "unmasked", folder: Path | Non
     return str(path)
 
 
+# The PNG to download is written beside the page's JPEGs: both encoders let go of Python's lock,
+# so on two cores the JPEGs take no time of their own. For a 1024x1024 result, 15 repeats each,
+# twice in one process: 44.0 and 56.3 ms one after the other, 34.6 and 46.2 ms side by side.
+PNG_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="png")
+
+
 def save_outputs(result, outline: bool = False) -> tuple[str, str, str, str]:
     """Before, after (with the redrawn region outlined, if asked) and sketch as JPEG files for
     Gradio, and the result as a labelled PNG to download."""
     after = overlay.faces(result.image, [], result.redrawn) if outline else result.image
     folder = output_folder()  # one per request: one sweep, one trim
+    download = PNG_WRITER.submit(save_download, result.image, folder=folder)
     before, after, sketch = save_images(folder, before=result.original, unmasked=after, sketch=result.sketch)
-    return before, after, sketch, save_download(result.image, folder=folder)
+    return before, after, sketch, download.result()
 
 
 @functools.lru_cache(maxsize=4)
