@@ -41,3 +41,26 @@ def test_file_ranges_are_start_before_stop():
     for bad in ("400:200", "200", "a:b", ":5"):
         with pytest.raises(argparse.ArgumentTypeError):
             file_range(bad)
+
+
+def test_look_whole_writes_numbered_sheets_of_returned_photos(tmp_path):
+    """``--whole``: per photo with a face, the masked photo beside each bundle's returned photo,
+    cut around the largest face; photos that cannot be read or hold no face are skipped."""
+    from train.look import WHOLE_HEIGHT, WHOLE_PER_ROW
+
+    real_dir = tmp_path / "data" / "real_masked"
+    real_dir.mkdir(parents=True)
+    for name in ("astronaut_scarf.jpg", "astronaut_n95.jpg"):
+        shutil.copy(Path("examples") / name, real_dir)
+    (real_dir / "broken.jpg").write_bytes(b"not an image")
+
+    main(["look", "--data", str(tmp_path / "data"), "--files", "0:3", "--bundles", "unmask/weights", "--whole",
+          "--out", str(tmp_path / "whole")])
+
+    with (tmp_path / "whole" / "index.csv").open() as f:
+        assert [r["file"] for r in csv.DictReader(f)] == ["astronaut_n95.jpg", "astronaut_scarf.jpg"]
+    sheet = cv2.imread(str(tmp_path / "whole" / "faces_000-001.png"))
+    assert sheet.shape[0] == WHOLE_HEIGHT
+    tile_width = sheet.shape[1] // WHOLE_PER_ROW
+    masked, returned = sheet[:, : tile_width // 2].astype(int), sheet[:, tile_width // 2 : tile_width].astype(int)
+    assert masked.shape == returned.shape and abs(masked - returned).mean() > 1  # the face was redrawn

@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> None:
     ev.add_argument("--update-json", action="store_true", help="write the metrics into the JSON beside each model in --weights")
     ev.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding real_masked/ for the looking sheet")
 
-    look = commands.add_parser("look", help="lower-face sheets of real masked photos, input beside each bundle's result")
+    look = commands.add_parser("look", help="sheets of real masked photos to judge by eye, input beside each bundle's result")
     look.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding real_masked/")
     look.add_argument("--files", type=file_range, default=(200, 400),
                       help="START:STOP of the photos sorted by name (default 200:400, the set the last count used)")
@@ -111,6 +111,9 @@ def main(argv: list[str] | None = None) -> None:
     look.add_argument("--out", type=Path, default=Path("build/look"))
     look.add_argument("--masknet-alone", action="store_true",
                       help="also show each bundle's result with masknet's region alone, before it is grown into the mask's colours")
+    look.add_argument("--whole", action="store_true",
+                      help="whole returned photos (Unmasker.unmask): the face and what lies around it, not frame tiles")
+    look.add_argument("--frame-only", action="store_true", help="with --whole: without the widened frame, for comparison")
 
     photos = commands.add_parser("photos", help="the app on whole real photos: mask ghosts, and seams at the frame's edge")
     photos.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding real_masked/")
@@ -184,9 +187,12 @@ def main(argv: list[str] | None = None) -> None:
         evaluate(args.cache, args.models, args.reports, args.update_json, weights_dir=args.weights, runs=args.runs,
                  real_dir=args.data / "real_masked")
     elif args.command == "look":
-        from train.look import look
+        from train.look import look, look_whole
 
-        look(args.data / "real_masked", *args.files, args.bundles, args.out, args.masknet_alone)
+        if args.whole:
+            look_whole(args.data / "real_masked", *args.files, args.bundles, args.out, widen=not args.frame_only)
+        else:
+            look(args.data / "real_masked", *args.files, args.bundles, args.out, args.masknet_alone)
     elif args.command == "photos":
         from train.photos import check_photos
 
