@@ -1,6 +1,6 @@
 """A picture of what the widened frame changes, on faces this project may show.
 
-    python -m docs.make_widened_sheet        # writes docs/screenshots/widened-frame.png
+    python -m docs.make_widened_sheet        # writes docs/screenshots/widened-frame.jpg
 
 Rows: the public-domain astronaut portrait (scikit-image) with each kind of mask the renderer
 draws large (seed 0..2) and the scarf example. Columns: the masked photo, the result with the frame
@@ -9,16 +9,16 @@ No research-only face is used, so the picture can be committed.
 """
 from __future__ import annotations
 
-import cv2
 import numpy as np
 from skimage import data
 
+from docs.page_tour import ROOT
+from train.look import around_face
 from unmask import faces, io, masks, overlay
 from unmask.pipeline import Unmasker
-from docs.page_tour import ROOT
 
-OUT = ROOT / "docs" / "screenshots" / "widened-frame.png"
-HEIGHT = 300
+OUT = ROOT / "docs" / "screenshots" / "widened-frame.jpg"
+HEIGHT = 240
 
 
 def rows() -> list[np.ndarray]:
@@ -34,17 +34,12 @@ def main() -> None:
     lines = []
     for photo in rows():
         before, after = frame_only.unmask(photo), widened.unmask(photo)
-        cells = [photo, before.image, after.image, overlay.faces(after.image, [], after.redrawn)]
-        x, y, w, h = after.faces[0].box  # the face and what lies under it
-        top, bottom = max(y - h // 3, 0), min(y + 2 * h, photo.shape[0])
-        left, right = max(x - h // 2, 0), min(x + w + h // 2, photo.shape[1])
-        cells = [cv2.resize(c[top:bottom, left:right], None, fx=HEIGHT / (bottom - top), fy=HEIGHT / (bottom - top))
-                 for c in cells]
-        lines.append(np.concatenate(cells, axis=1))
+        outlined = overlay.faces(after.image, [], after.redrawn)
+        lines.append(around_face(after.faces[0].box, [photo, before.image, after.image, outlined], HEIGHT))
     width = max(line.shape[1] for line in lines)
     sheet = np.concatenate([np.pad(line, ((0, 4), (0, width - line.shape[1]), (0, 0))) for line in lines])
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    cv2.imwrite(str(OUT), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+    OUT.write_bytes(io.encode_jpeg(sheet))  # labelled as synthesized, as the page's JPEGs are
     print(f"wrote {OUT}: masked | frame only | widened frame | redrawn part outlined")
 
 

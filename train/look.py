@@ -81,6 +81,18 @@ def look(real_dir: Path, start: int, stop: int, bundles: list[Path], out: Path, 
     return paths
 
 
+def around_face(box: tuple[int, int, int, int], images: list[np.ndarray], height: int = WHOLE_HEIGHT) -> np.ndarray:
+    """The same part of each image (same size) side by side, ``height`` px high: the face of
+    ``box`` and what lies below and beside it (a third of the face above, a face's height below)."""
+    x, y, w, h = box
+    rows = slice(max(y - h // 3, 0), min(y + 2 * h, images[0].shape[0]))
+    cols = slice(max(x - h // 2, 0), min(x + w + h // 2, images[0].shape[1]))
+    zoom = height / (rows.stop - rows.start)
+    return np.concatenate([cv2.resize(np.ascontiguousarray(image[rows, cols]), None, fx=zoom, fy=zoom,
+                                      interpolation=cv2.INTER_AREA if zoom < 1 else cv2.INTER_CUBIC)
+                           for image in images], axis=1)
+
+
 def look_whole(real_dir: Path, start: int, stop: int, bundles: list[Path], out: Path, widen: bool = True) -> list[Path]:
     """Sheets of the photos as the user gets them back (``Unmasker.unmask`` with each bundle): per
     photo, its largest face and what lies below and beside it (a scarf past the chin, a collar),
@@ -94,14 +106,8 @@ def look_whole(real_dir: Path, start: int, stop: int, bundles: list[Path], out: 
             results = [unmasker.unmask(photo) for unmasker in unmaskers]
         except (NoFaceFound, io.UnreadableImage):  # as a user's photo would be: skipped
             continue
-        x, y, w, h = max(results[0].faces, key=lambda face: face.box[2] * face.box[3]).box
-        rows = slice(max(y - h // 3, 0), min(y + 2 * h, photo.shape[0]))
-        cols = slice(max(x - h // 2, 0), min(x + w + h // 2, photo.shape[1]))
-        zoom = WHOLE_HEIGHT / (rows.stop - rows.start)
-        cells = [cv2.resize(np.ascontiguousarray(image[rows, cols]), None, fx=zoom, fy=zoom,
-                            interpolation=cv2.INTER_AREA if zoom < 1 else cv2.INTER_CUBIC)
-                 for image in [photo] + [result.image for result in results]]
-        tiles.append(np.concatenate(cells, axis=1))
+        largest = max(results[0].faces, key=lambda face: face.box[2] * face.box[3])
+        tiles.append(around_face(largest.box, [photo] + [result.image for result in results]))
         names.append(source.name)
     if not names:
         print(f"no face found in files {start}:{stop} of {real_dir}")

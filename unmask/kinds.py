@@ -80,8 +80,7 @@ class Inpaint(Kind):
     def warm_up(self) -> None:
         """Trace the generator at the widened frame's size (``frame.widen``) now, not on the first scarf
         (the frame's own size is traced when each network loads)."""
-        shape = (1, frame.SIZE + frame.WIDEN_BELOW, frame.SIZE + 2 * frame.WIDEN_SIDES)
-        self.redraw(np.zeros((*shape, 3), np.uint8), np.zeros(shape, bool))
+        self.model.warm_up(frame.SIZE + frame.WIDEN_BELOW, frame.SIZE + 2 * frame.WIDEN_SIDES)
 
     @staticmethod
     def model_input(masked, region, region_value: float = 1.0, concatenate: Callable | None = None):

@@ -114,6 +114,7 @@ class FaceModel:
         signature = tf.TensorSpec((None, frame.SIZE, frame.SIZE, self.input_channels), tf.uint8)
         self._forward = tf.function(self._uint8_forward, input_signature=[signature], reduce_retracing=True)
         self._forward_any_size = tf.function(self._uint8_forward)  # traced once per other frame size
+        self._warm: set[tuple[int, int]] = set()
 
     def _uint8_forward(self, crops):
         import tensorflow as tf
@@ -128,8 +129,12 @@ class FaceModel:
         forward = self._forward if crops.shape[1:3] == (frame.SIZE, frame.SIZE) else self._forward_any_size
         return forward(crops).numpy()
 
-    def warm_up(self) -> None:
-        self.predict(np.zeros((1, frame.SIZE, frame.SIZE, self.input_channels), np.uint8))
+    def warm_up(self, height: int = frame.SIZE, width: int = frame.SIZE) -> None:
+        """Trace the network at this crop size now, not on the first photo that needs it; once per
+        size (models are shared: every ``Unmasker`` may ask)."""
+        if (height, width) not in self._warm:
+            self.predict(np.zeros((1, height, width, self.input_channels), np.uint8))
+            self._warm.add((height, width))
 
 
 @functools.lru_cache(maxsize=8)
