@@ -38,7 +38,10 @@ def test_below_the_region_it_reaches_further_down_a_hanging_mask():
     region[65:80, 30:98] = True
     grown = regions.grow_by_colour(crop, region.astype(np.uint8) * 255, region)
     lowest = 79 + regions.COLOUR_BAND + regions.REACH_BELOW
-    assert grown[80 : lowest - 2, 30:98].all()  # down past the ring, as far as it reaches (its corners round)
+    # Down past the ring to about where it may reach: there the mask goes on as surely-not-mask
+    # pixels of its own colour, so GrabCut's one round rounds the bottom corners off over 4 rows.
+    assert grown[80 : lowest - 3, 30:98].all()
+    assert grown[lowest - 3 : lowest, 30:98].any(axis=0).mean() > 0.5
     assert not grown[lowest + 1 :].any()
     assert not grown[:, :20].any() and not grown[:, 108:].any()  # sideways only the band, and only mask
 

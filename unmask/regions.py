@@ -22,10 +22,11 @@ from unmask.models import FaceModel
 GROW = 2  # px every region is grown by, as in training, so the mask's anti-aliased edge is redrawn too
 COLOUR_BAND = 10  # px beyond masknet's region that GrabCut may add
 REACH_BELOW = 20  # px further that it may add below the region
-GRABCUT_ROUNDS = 2  # a third round changes 3 px per face on average (real_masked files 200-399)
-# Past the frame one round does as well: on the 77 of 300 photo-test photos a widened frame redraws,
-# region PSNR 14.92 dB with one round or two, and 14 ms less per photo (docs/quality.md, 2026-12-06).
-CONTINUED_ROUNDS = 1
+# One round: a second added 28 px per face on average on the 975 faces of real_masked/ (some mask
+# in the border streaks, some cheek and neck), scored no better on the 300 photo-test photos
+# (region PSNR 16.70 dB against 16.72 with one) and took 16.0 ms a face against 10.7
+# (docs/quality.md, 2026-12-06).
+GRABCUT_ROUNDS = 1
 SURE_MASK_PROBABILITY = 230  # of 255: pixels this sure (away from the edge) are never questioned
 
 
@@ -84,8 +85,8 @@ def continued(crops: np.ndarray, seeds: np.ndarray, photo: np.ndarray, reach_bel
     grown by colour on past the frame's edges, up to ``reach_below`` px down. masknet is not asked
     again there: below the frame it never saw training faces, and there it takes shirts and hair
     for mask. Only pixels of the mask's colours, next to the mask found in the frame, are added."""
-    grown = np.stack([grow_by_colour(crop, seed.astype(np.uint8) * 255, seed, part_of_photo, reach_below=reach_below,
-                                     rounds=CONTINUED_ROUNDS) for crop, seed, part_of_photo in zip(crops, seeds, photo)])
+    grown = np.stack([grow_by_colour(crop, seed.astype(np.uint8) * 255, seed, part_of_photo, reach_below=reach_below)
+                      for crop, seed, part_of_photo in zip(crops, seeds, photo)])
     return clean(grown.astype(np.uint8) * 255, grow=0)
 
 
