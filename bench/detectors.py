@@ -1,6 +1,6 @@
 """Which face detector: recall on real and synthetic masked faces, false faces, time, frame error.
 
-    python -m bench.detectors [--data ../shared/data] [--faces 150] [--calibrate]
+    python -m bench.detectors [--data ../shared/data] [--faces 150] [--calibrate] [--confidence 0.6]
 
 Compares the app's detector (``unmask.faces``, BlazeFace) with MTCNN as the app ran it until
 issue 23 (``unmask/faces.py`` of commit ``MTCNN_COMMIT``, loaded from git history; needs the
@@ -223,7 +223,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--training-frame", action="store_true", help="only the frame error against the training frame")
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--variants", action="store_true", help="also each BlazeFace network alone, and both always")
+    parser.add_argument("--confidence", type=float, default=faces.MIN_CONFIDENCE,
+                        help="the least score of a face for every look (unmask.faces.MIN_CONFIDENCE)")
     args = parser.parse_args(argv)
+    faces.MIN_CONFIDENCE = args.confidence
     rng = np.random.default_rng(23)
     chosen = detectors(args.variants)
     if args.calibrate:

@@ -26,7 +26,9 @@ import numpy as np
 from unmask import frame
 
 MODELS_DIR = Path(__file__).parent / "weights" / "detector"
-MIN_CONFIDENCE = 0.6  # MediaPipe's default is 0.5; at 0.6 no face is found in the faceless test images
+# MediaPipe's default is 0.5. On bench.detectors' 67 faceless pictures, 0.6 finds 2 faces and 0.55 finds 8;
+# lower, 16 more real_masked/ photos get a face (docs/performance.md, 2026-12-06).
+MIN_CONFIDENCE = 0.6
 OVERLAP = 0.3  # boxes overlapping more than this (IoU) are one face, merged weighted by score
 # The full-range network is skipped when the short-range one found a face of at least this share
 # of the photo's longer side: a selfie or a portrait needs only the short-range one.
