@@ -13,7 +13,7 @@ import socket
 import tempfile
 from pathlib import Path
 
-from docs.page_tour import CHROMIUM_ARGS, ROOT, TOUR, fake_webcam, stop_live
+from docs.page_tour import CHROMIUM_ARGS, ROOT, TOUR, fake_webcam, open_page, stop_live
 
 OUT = ROOT / "docs" / "screenshots"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
@@ -46,7 +46,7 @@ def main() -> list[Path]:
             for width_name, viewport in VIEWPORTS.items():
                 context = browser.new_context(viewport=viewport, permissions=["camera"])
                 page = context.new_page()
-                page.goto(url)
+                open_page(page, expect, url)
                 for tab, visit in TOUR.items():
                     visit(page, expect)
                     page.wait_for_timeout(1500 if tab == "live" else 500)

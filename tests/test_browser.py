@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from docs.page_tour import CHROMIUM_ARGS, TOUR, fake_webcam, stop_live
+from docs.page_tour import CHROMIUM_ARGS, TOUR, fake_webcam, open_page, stop_live, unmask_a_photo, upload
 
 from .conftest import EXAMPLES, ROOT
 
@@ -38,10 +38,9 @@ def page(browser_context):
 
 
 def upload_and_click(page, url: str, path: Path) -> None:
-    page.goto(url)
-    page.locator("#unmask-tab-photo input[type=file]").first.set_input_files(str(path))
-    page.wait_for_timeout(3000)  # the upload reaches the server (Gradio's connection never goes idle to wait on)
-    page.locator("#unmask-button").click()
+    """A new visitor's page; ``path`` uploaded and unmasked, its result in place of the first example's."""
+    open_page(page, playwright_api.expect, url)
+    unmask_a_photo(page, playwright_api.expect, path)
 
 
 def test_unmask_an_example_in_the_browser(page, app_url):
@@ -56,17 +55,13 @@ def test_unmask_an_example_in_the_browser(page, app_url):
     page.screenshot(path=str(SCREENSHOTS / "unmask_example.png"), full_page=True)
 
 
-@pytest.mark.xfail(strict=False, reason="open flake, 2026-12-06: after tests/test_app.py in the same session the "
-                   "refusal's toast does not always show within 60 s (the click may come before the upload has "
-                   "reached the server); the words are checked through the API in tests/test_app.py")
 def test_a_non_image_shows_the_error_text(page, app_url, tmp_path):
     """The words in a toast, and no result for it. (A new visitor's page opens with the first
     example and its result, which Gradio preloads: that stays as it was.)"""
     fake = tmp_path / "holiday.jpg"
     fake.write_text("this is not a photo")
-    page.goto(app_url)
-    page.locator("#unmask-tab-photo input[type=file]").first.set_input_files(str(fake))
-    page.wait_for_timeout(3000)  # the upload reaches the server
+    open_page(page, playwright_api.expect, app_url)
+    upload(page, playwright_api.expect, "unmask-tab", fake)
     results = page.locator("#result-slider img, #result-sketch img")
     shown = [results.nth(i).get_attribute("src") for i in range(results.count())]
     page.locator("#unmask-button").click()
@@ -125,7 +120,7 @@ def test_paint_over_a_missed_piece_and_unmask_again(page, app_url):
 # Last: its live stream keeps the server busy for a while after it is stopped.
 def test_a_visitor_walks_every_tab(page, app_url):
     """Upload and unmask, put a mask on and take it off, the live webcam, a group: each tab's result shows."""
-    page.goto(app_url)
+    open_page(page, playwright_api.expect, app_url)
     for tab, visit in TOUR.items():
         visit(page, playwright_api.expect)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
