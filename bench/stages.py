@@ -8,7 +8,7 @@ the app does (``app.save_outputs``: JPEG files); the PNG the CLI writes is timed
 times; the table gives the median, the spread (25th-75th percentile) and its share of the whole
 request. The whole request is compared with the colour network's bare forward pass (one crop),
 and with the bare forward passes of every network the request runs (masknet on the crop and
-its mirror image, the colour network, the sketch network); the colour network's FLOP rate is set
+its mirror image, the colour network on both too where it mirrors, the sketch network); the colour network's FLOP rate is set
 against the CPU's float32 peak. Finding the mask and inpainting one crop is timed with masknet's
 region alone and grown by colour (``unmask.regions``), and GrabCut, which grows it, on its own.
 A second whole request, a scarf that runs on past the frame (``examples/astronaut_scarf.jpg``,
@@ -166,10 +166,12 @@ def main() -> None:
     webp_ms = timed(lambda: encode_pil_to_bytes(Image.fromarray(result.image), "webp"), args.repeats)
     network_input = np.zeros((1, *one_crop.shape[1:3], unmasker.model.input_channels), np.uint8)  # same work, any pixels
     forward_ms = timed(lambda: unmasker.model.predict(network_input), args.repeats)
-    # Each network on what the request gives it: masknet sees the crop and its mirror image.
+    # Each network on what the request gives it: masknet sees the crop and its mirror image, and so
+    # does a generator that mirrors (kinds.Kind.mirrors).
     masknet = unmasker.kind.needed.get("masknet")
+    copies = 2 if unmasker.kind.mirrors else 1
     networks = [(masknet, np.concatenate([one_crop, one_crop[:, :, ::-1]])),
-                (unmasker.model, network_input), (unmasker.sketch_model, one_crop)]
+                (unmasker.model, np.repeat(network_input, copies, axis=0)), (unmasker.sketch_model, one_crop)]
     networks = [(m, x) for m, x in networks if m is not None]
     all_forward_ms = timed(lambda: [m.predict(x) for m, x in networks], args.repeats)
     # A scarf running on past the frame: the face is drawn again in the widened frame (frame.widen).
@@ -180,7 +182,7 @@ def main() -> None:
     # Past the frame only the generator runs again (the region is grown by colour, not by masknet).
     wide_shape = frame.widen(scarf.image, scarf.crops[0]).pixels.shape[:2]
     wide_input = np.zeros((1, *wide_shape, unmasker.model.input_channels), np.uint8)
-    scarf_networks = networks + ([(unmasker.model, wide_input)] if widened else [])
+    scarf_networks = networks + ([(unmasker.model, np.repeat(wide_input, copies, axis=0))] if widened else [])
     scarf_forward_ms = timed(lambda: [m.predict(x) for m, x in scarf_networks], args.repeats)
     region_rows = {}
     if masknet is not None:  # finding the mask: what growing masknet's region by colour adds

@@ -78,3 +78,26 @@ def test_a_whole_face_model_redraws_the_lower_face_and_what_was_painted():
     assert drawn.regions is None and drawn.faces.shape == (1, 128, 128, 3)
     assert drawn.alphas[0, 15, 15] == 1 and drawn.alphas[0, 100, 64] > 0.9 and drawn.alphas[0, 5, 64] == 0
     assert cv2.countNonZero((drawn.alphas[0] > 0).astype(np.uint8)) < 128 * 128
+
+
+def test_inpaint_draws_each_face_as_the_mean_of_it_and_its_mirror_image(unmasker):
+    """``mirrored``: the generator's drawing of a face and of its mirror image, mirrored back and
+    averaged; only the region is redrawn either way, and the webcam's one pass is the first of the two."""
+    from unmask import io
+
+    from .conftest import EXAMPLES
+
+    kind = unmasker.kind
+    crop = unmasker.pre_process(io.decode(EXAMPLES / "astronaut_surgical.jpg")).crops[0].pixels
+    found = np.zeros((1, 128, 128), bool)
+    found[0, 64:112, 30:90] = True  # off the middle: the mirror image's region lies elsewhere
+    once = kind.redraw(crop[None], found, mirrored=False).faces[0].astype(float)
+    mirror_found = found[:, :, ::-1].copy()
+    mirror_once = kind.redraw(crop[None, :, ::-1].copy(), mirror_found, mirrored=False).faces[0, :, ::-1].astype(float)
+    averaged = kind.redraw(crop[None], found).faces[0].astype(float)
+    # Mirrored back, the mirror image's drawing covers the same region; outside it both keep the photo.
+    # A network's output can move by a level with the batch it runs in (one crop or two), so 2.
+    difference = np.abs(averaged - np.rint((once + mirror_once) / 2))[found[0]]
+    assert difference.max() <= 2 and difference.mean() < 0.2
+    assert (averaged[~found[0]] == crop[~found[0]]).all()
+    assert np.abs(averaged - once)[found[0]].mean() > 1  # the mirror image's drawing counts

@@ -201,11 +201,12 @@ class Unmasker:
                 image: np.ndarray | None = None) -> Generated:
         """All faces of a photo in one batch through the models; every output in the canonical frame.
         ``painted``: (N, 128, 128) bool, pixels the user marked as mask, redrawn whatever was found.
-        ``live``: the webcam's path, no sketch and the region as masknet finds it (no colour growth).
+        ``live``: the webcam's path, no sketch, the region as masknet finds it (no colour growth) and
+        one generator pass (not averaged with the mirror image's).
         ``image``: the photo the crops were cut from; a face whose mask runs on past the frame is
         drawn again from it in a widened frame (``redraw_widened``)."""
         batch = np.stack([crop.pixels for crop in crops])
-        drawn = self.kind.generate(batch, np.stack([crop.photo for crop in crops]), painted, by_colour=not live)
+        drawn = self.kind.generate(batch, np.stack([crop.photo for crop in crops]), painted, by_colour=not live, mirrored=not live)
         widened = self.redraw_widened(image, crops, drawn) if self.widen and not live and image is not None else {}
         alphas = drawn.alphas * np.stack([frame.edge_fade(crop.photo) for crop in crops])
         sketches = self.sketch_model.predict(batch)[..., 0] if self.sketch_model and not live else None

@@ -51,12 +51,10 @@ def from_probabilities(probabilities: np.ndarray, crops: np.ndarray, photo: np.n
 
 def mask_probabilities(segmenter: FaceModel, batch: np.ndarray) -> np.ndarray:
     """(N, 128, 128) uint8: masknet's probability of mask, averaged with what it finds in the
-    mirrored crops (one batch of 2N). Masks are nearly symmetric, masknet's misses are not: on a
-    printed flag it missed the stripes on one cheek but finds them mirrored. The average also
-    scores a little higher on the test split (reports/evaluation.md)."""
-    both = segmenter.predict(np.concatenate([batch, batch[:, :, ::-1]]))[..., 0].astype(np.float32)
-    mirrored = both[len(batch):, :, ::-1]
-    return np.rint((both[: len(batch)] + mirrored) / 2).astype(np.uint8)
+    mirrored crops (``FaceModel.predict_mirrored``). Masks are nearly symmetric, masknet's misses
+    are not: on a printed flag it missed the stripes on one cheek but finds them mirrored. The
+    average also scores a little higher on the test split (reports/evaluation.md)."""
+    return np.rint(segmenter.predict_mirrored(batch)[..., 0]).astype(np.uint8)
 
 
 def clean(probabilities: np.ndarray, grow: int = GROW) -> np.ndarray:
