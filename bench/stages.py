@@ -8,8 +8,8 @@ the app does (``app.save_outputs``: JPEG files); the PNG the CLI writes is timed
 times; the table gives the median, the spread (25th-75th percentile) and its share of the whole
 request. The whole request is compared with the colour network's bare forward pass (one crop),
 and with the bare forward passes of every network the request runs (masknet on the crop and
-its mirror image, the colour network on both too where it mirrors, the sketch network); the colour network's FLOP rate is set
-against the CPU's float32 peak. Finding the mask and inpainting one crop is timed with masknet's
+its mirror image, the colour network on both too where it mirrors, the sketch network); the
+colour network's FLOP rate is set against the CPU's float32 peak. Finding the mask and inpainting one crop is timed with masknet's
 region alone and grown by colour (``unmask.regions``), and GrabCut, which grows it, on its own.
 A second whole request, a scarf that runs on past the frame (``examples/astronaut_scarf.jpg``,
 drawn again in the widened frame), is set against its own networks' passes, the widened ones included.

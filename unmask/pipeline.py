@@ -206,7 +206,8 @@ class Unmasker:
         ``image``: the photo the crops were cut from; a face whose mask runs on past the frame is
         drawn again from it in a widened frame (``redraw_widened``)."""
         batch = np.stack([crop.pixels for crop in crops])
-        drawn = self.kind.generate(batch, np.stack([crop.photo for crop in crops]), painted, by_colour=not live, mirrored=not live)
+        photo = np.stack([crop.photo for crop in crops])
+        drawn = self.kind.generate(batch, photo, painted, by_colour=not live, mirrored=not live)
         widened = self.redraw_widened(image, crops, drawn) if self.widen and not live and image is not None else {}
         alphas = drawn.alphas * np.stack([frame.edge_fade(crop.photo) for crop in crops])
         sketches = self.sketch_model.predict(batch)[..., 0] if self.sketch_model and not live else None
