@@ -216,3 +216,19 @@ def test_a_scarf_running_past_the_frame_is_redrawn_beyond_it(unmasker, astronaut
 
     unwidened = Unmasker(widen=False).unmask(masked)  # the frame alone: the scarf past it stays
     assert unwidened.redrawn[beyond].mean() < 0.05
+
+
+def test_mirror_false_draws_each_face_once_and_redraws_the_same_pixels(unmasker, astronaut, astronaut_face):
+    """The default averages the generator's drawings of each face and of its mirror image;
+    ``mirror=False`` keeps the one drawing. Both redraw the same region and nothing else."""
+    from unmask import masks
+    from unmask.pipeline import Unmasker
+
+    masked, _ = masks.draw_mask(astronaut, astronaut_face.landmarks, "cloth", np.random.default_rng(3))
+    averaged = unmasker.unmask(masked)
+    once = Unmasker(mirror=False).unmask(masked)
+    assert np.array_equal(averaged.redrawn, once.redrawn)
+    near = cv2.dilate(averaged.redrawn.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0  # and its feathered edge
+    assert np.array_equal(averaged.image[~near], once.image[~near])
+    inside = np.abs(averaged.image.astype(int) - once.image)[averaged.redrawn]
+    assert inside.mean() > 1

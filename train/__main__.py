@@ -135,6 +135,8 @@ def main(argv: list[str] | None = None) -> None:
     user.add_argument("--without-grain", action="store_true", help="also score each bundle without matching the photo's grain")
     user.add_argument("--without-widening", action="store_true",
                       help="also score each bundle without redrawing masks that run past the frame in a widened one")
+    user.add_argument("--without-mirror", action="store_true",
+                      help="also score each bundle drawing each face once, not averaged with its mirror image's")
     user.add_argument("--sheet-photos", type=int, default=6, help="photos per face folder and scale on the contact sheets")
 
     pub = commands.add_parser("publish", help="upload the bundled models and a model card to the Hub, tagged")
@@ -202,7 +204,7 @@ def main(argv: list[str] | None = None) -> None:
 
         bundles = {label: (Path(folder) if folder else None) for label, _, folder in (b.partition("=") for b in args.bundles)}
         photo_test(args.data, args.cache, bundles, args.reports, tuple(args.scales), args.per_set, args.model,
-                   args.without_grain, args.sheet_photos, args.without_widening)
+                   args.without_grain, args.sheet_photos, args.without_widening, args.without_mirror)
     elif args.command == "publish":
         from train.publish import publish
 

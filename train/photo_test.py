@@ -187,11 +187,12 @@ def sheet(photos: list[TestPhoto], outputs: dict[str, list[np.ndarray]], picks: 
 
 
 def photo_test(data: Path, cache: Path, bundles: dict[str, Path | None], reports: Path, scales: tuple[int, ...] = SCALES,
-               per_set: int | None = None, model: str = "inpaint", without_grain: bool = False,
-               sheet_photos: int = 6, without_widening: bool = False) -> dict[str, dict[str, float]]:
+               per_set: int | None = None, model: str = "inpaint", without_grain: bool = False, sheet_photos: int = 6,
+               without_widening: bool = False, without_mirror: bool = False) -> dict[str, dict[str, float]]:
     """Score ``model`` from each bundle (None: the shipped weights), Telea and the masked photo;
     with ``without_grain`` each bundle also without ``unmask.grain`` (labelled "LABEL smooth"), with
-    ``without_widening`` also without the widened frame (``Unmasker.redraw_widened``, "LABEL unwidened");
+    ``without_widening`` also without the widened frame (``Unmasker.redraw_widened``, "LABEL unwidened"),
+    with ``without_mirror`` also drawing each face once, not averaged with its mirror image's ("LABEL unmirrored");
     write ``reports/photo_test.md``, its JSON and contact sheets of ``sheet_photos`` photos per
     folder and scale (ten rows a sheet, for counting faults by eye); return the overall means."""
     photos = test_photos(data, cache, scales, per_set)
@@ -201,6 +202,9 @@ def photo_test(data: Path, cache: Path, bundles: dict[str, Path | None], reports
                         for label, folder in bundles.items()})
     if without_widening:
         methods.update({f"{label} unwidened": Unmasker(model, weights_dir=folder, widen=False)
+                        for label, folder in bundles.items()})
+    if without_mirror:
+        methods.update({f"{label} unmirrored": Unmasker(model, weights_dir=folder, mirror=False)
                         for label, folder in bundles.items()})
     methods.update({"telea": "telea", "masked": "masked"})
     results, outputs = run(photos, methods)

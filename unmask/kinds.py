@@ -100,11 +100,11 @@ class Inpaint(Kind):
         found = regions.find(self.needed["masknet"], batch, photo, grow=REGION_GROWTH, by_colour=by_colour)
         return self.redraw(batch, found if painted is None else found | painted, mirrored)
 
-    def continue_past(self, batch: np.ndarray, photo: np.ndarray, seeds: np.ndarray) -> Generated:
+    def continue_past(self, batch: np.ndarray, photo: np.ndarray, seeds: np.ndarray, mirrored: bool = True) -> Generated:
         """Faces in widened frames (``frame.widen``) whose regions found in the frame (``seeds``, laid
         in the widened frame, painting included) run on past it: the regions grown on by colour
         (``regions.continued``), then redrawn."""
-        return self.redraw(batch, seeds | regions.continued(batch, seeds, photo, frame.WIDEN_BELOW))
+        return self.redraw(batch, seeds | regions.continued(batch, seeds, photo, frame.WIDEN_BELOW), mirrored)
 
     def redraw(self, batch: np.ndarray, found: np.ndarray, mirrored: bool = True) -> Generated:
         """The generator's drawing of the ``found`` regions of ``batch``; every other pixel stays the photo's.

@@ -127,11 +127,12 @@ class Unmasker:
     def __init__(self, model: str = models.DEFAULT_MODEL, sketch_model: str | None = models.DEFAULT_SKETCH_MODEL,
                  model_path: str | Path | None = None, sketch_model_path: str | Path | None = None,
                  max_faces: int = MAX_FACES, weights_dir: str | Path | None = None, match_grain: bool = True,
-                 widen: bool = True):
+                 widen: bool = True, mirror: bool = True):
         """``weights_dir``: a folder of ``.keras`` files with their JSON (a candidate bundle from
         ``python -m train all``) used for every model instead of the usual ones. ``match_grain``:
         give what was redrawn the photo's own fine grain (``unmask.grain``). ``widen``: draw a face
-        whose mask runs past the frame again in a widened frame (``redraw_widened``)."""
+        whose mask runs past the frame again in a widened frame (``redraw_widened``). ``mirror``: draw
+        each face from it and its mirror image, averaged, where the kind does (``kinds.Kind.mirrors``)."""
         def path_of(name: str, explicit: str | Path | None) -> str | None:
             chosen = explicit if explicit is not None else None if weights_dir is None else Path(weights_dir) / f"{name}.keras"
             return None if chosen is None else str(chosen)
@@ -144,6 +145,7 @@ class Unmasker:
         self.max_faces = max_faces
         self.match_grain = match_grain
         self.widen = widen and self.kind.widens
+        self.mirror = mirror
         if self.widen:
             self.kind.warm_up()
         face_detection.detector()  # load the detector now, not on the first photo
@@ -207,7 +209,7 @@ class Unmasker:
         drawn again from it in a widened frame (``redraw_widened``)."""
         batch = np.stack([crop.pixels for crop in crops])
         photo = np.stack([crop.photo for crop in crops])
-        drawn = self.kind.generate(batch, photo, painted, by_colour=not live, mirrored=not live)
+        drawn = self.kind.generate(batch, photo, painted, by_colour=not live, mirrored=self.mirror and not live)
         widened = self.redraw_widened(image, crops, drawn) if self.widen and not live and image is not None else {}
         alphas = drawn.alphas * np.stack([frame.edge_fade(crop.photo) for crop in crops])
         sketches = self.sketch_model.predict(batch)[..., 0] if self.sketch_model and not live else None
@@ -224,7 +226,8 @@ class Unmasker:
         wide = [frame.widen(image, crops[i]) for i in past]
         seeds = np.zeros((len(past), *wide[0].photo.shape), bool)
         seeds[(slice(None), *frame.window())] = drawn.regions[past]  # what the frame found and was painted
-        again = self.kind.continue_past(np.stack([crop.pixels for crop in wide]), np.stack([crop.photo for crop in wide]), seeds)
+        again = self.kind.continue_past(np.stack([crop.pixels for crop in wide]), np.stack([crop.photo for crop in wide]), seeds,
+                                        self.mirror)
         widened = {}
         for j, i in enumerate(past):
             face, region = frame.join_widened(drawn.faces[i], drawn.regions[i], again.faces[j], again.regions[j],
