@@ -109,8 +109,8 @@ class Inpaint(Kind):
     def redraw(self, batch: np.ndarray, found: np.ndarray, mirrored: bool = True) -> Generated:
         """The generator's drawing of the ``found`` regions of ``batch``; every other pixel stays the photo's.
         ``mirrored``: the mean of its drawings of each face and of its mirror image (mirrored back),
-        one batch of 2N: on the 300 photo-test photos region PSNR +0.3 dB, a little less detail
-        (docs/quality.md, 2026-12-06)."""
+        one batch of 2N: on the 300 photo-test photos region PSNR 16.98 dB against 16.72, and a
+        smoother drawing (docs/quality.md, 2026-12-06)."""
         region = found[..., None].astype(np.uint8)
         inputs = self.model_input(batch, region, 255)
         faces = np.rint(self.model.predict_mirrored(inputs)).astype(np.uint8) if mirrored else self.model.predict(inputs)
