@@ -169,7 +169,7 @@ def main() -> None:
     # Each network on what the request gives it: masknet sees the crop and its mirror image, and so
     # does a generator that mirrors (kinds.Kind.mirrors).
     masknet = unmasker.kind.needed.get("masknet")
-    copies = 2 if unmasker.kind.mirrors else 1
+    copies = 2 if unmasker.mirror and unmasker.kind.mirrors else 1
     networks = [(masknet, np.concatenate([one_crop, one_crop[:, :, ::-1]])),
                 (unmasker.model, np.repeat(network_input, copies, axis=0)), (unmasker.sketch_model, one_crop)]
     networks = [(m, x) for m, x in networks if m is not None]
