@@ -9,8 +9,9 @@ times; the table gives the median, the spread (25th-75th percentile) and its sha
 request. The whole request is compared with the colour network's bare forward pass (one crop),
 and with the bare forward passes of every network the request runs (masknet on the crop and
 its mirror image, the colour network on both too where it mirrors, the sketch network); the
-colour network's FLOP rate is set against the CPU's float32 peak. Finding the mask and inpainting one crop is timed with masknet's
-region alone and grown by colour (``unmask.regions``), and GrabCut, which grows it, on its own.
+colour network's FLOP rate is set against the CPU's float32 peak. Finding the mask and
+inpainting one crop is timed with masknet's region alone and grown by colour
+(``unmask.regions``), and GrabCut, which grows it, on its own.
 A second whole request, a scarf that runs on past the frame (``examples/astronaut_scarf.jpg``,
 drawn again in the widened frame), is set against its own networks' passes, the widened ones included.
 """
@@ -128,7 +129,7 @@ def main() -> None:
     image = io.decode(jpeg)
     found = faces.detect(image)
     prepared = unmasker.pre_process(image)
-    generated = unmasker.process(prepared.crops, image=prepared.image)
+    generated = unmasker.process(prepared)
     result = unmasker.post_process(prepared, generated)
     one_crop = np.stack([prepared.crops[0].pixels])
 
@@ -143,7 +144,7 @@ def main() -> None:
         "decode (1024x1024 JPEG)": lambda: io.decode(jpeg),
         "detect (BlazeFace, as the request runs it)": lambda: faces.detect_close_up(image),
         "align": lambda: [frame.align(image, f.landmarks) for f in found],
-        "models (all faces, one batch)": lambda: unmasker.process(prepared.crops, image=prepared.image),
+        "models (all faces, one batch)": lambda: unmasker.process(prepared),
         "paste back (+ photo sketch)": lambda: unmasker.post_process(prepared, generated),
         "encode the page's files (3 JPEGs and the PNG to download)": lambda: app.save_outputs(result),
     }
@@ -167,9 +168,9 @@ def main() -> None:
     network_input = np.zeros((1, *one_crop.shape[1:3], unmasker.model.input_channels), np.uint8)  # same work, any pixels
     forward_ms = timed(lambda: unmasker.model.predict(network_input), args.repeats)
     # Each network on what the request gives it: masknet sees the crop and its mirror image, and so
-    # does a generator that mirrors (kinds.Kind.mirrors).
+    # does a generator that mirrors (``Unmasker.mirror``).
     masknet = unmasker.kind.needed.get("masknet")
-    copies = 2 if unmasker.mirror and unmasker.kind.mirrors else 1
+    copies = 2 if unmasker.mirror else 1
     networks = [(masknet, np.concatenate([one_crop, one_crop[:, :, ::-1]])),
                 (unmasker.model, np.repeat(network_input, copies, axis=0)), (unmasker.sketch_model, one_crop)]
     networks = [(m, x) for m, x in networks if m is not None]
@@ -177,7 +178,7 @@ def main() -> None:
     # A scarf running on past the frame: the face is drawn again in the widened frame (frame.widen).
     scarf_jpeg = square_jpeg(SCARF_EXAMPLE)
     scarf = unmasker.pre_process(io.decode(scarf_jpeg))
-    widened = len(unmasker.process(scarf.crops, image=scarf.image).widened)
+    widened = len(unmasker.process(scarf).widened)
     scarf_ms = timed(lambda: app.save_outputs(unmasker.unmask_file(scarf_jpeg)), args.repeats)
     # Past the frame only the generator runs again (the region is grown by colour, not by masknet).
     wide_shape = frame.widen(scarf.image, scarf.crops[0]).pixels.shape[:2]

@@ -197,15 +197,12 @@ def photo_test(data: Path, cache: Path, bundles: dict[str, Path | None], reports
     folder and scale (ten rows a sheet, for counting faults by eye); return the overall means."""
     photos = test_photos(data, cache, scales, per_set)
     methods: dict[str, Unmasker | str] = {label: Unmasker(model, weights_dir=folder) for label, folder in bundles.items()}
-    if without_grain:
-        methods.update({f"{label} smooth": Unmasker(model, weights_dir=folder, match_grain=False)
-                        for label, folder in bundles.items()})
-    if without_widening:
-        methods.update({f"{label} unwidened": Unmasker(model, weights_dir=folder, widen=False)
-                        for label, folder in bundles.items()})
-    if without_mirror:
-        methods.update({f"{label} unmirrored": Unmasker(model, weights_dir=folder, mirror=False)
-                        for label, folder in bundles.items()})
+    switched_off = {"smooth": ("match_grain", without_grain), "unwidened": ("widen", without_widening),
+                    "unmirrored": ("mirror", without_mirror)}  # label suffix: the Unmasker option, and whether asked
+    for suffix, (option, asked) in switched_off.items():
+        if asked:
+            methods.update({f"{label} {suffix}": Unmasker(model, weights_dir=folder, **{option: False})
+                            for label, folder in bundles.items()})
     methods.update({"telea": "telea", "masked": "masked"})
     results, outputs = run(photos, methods)
     reports.mkdir(parents=True, exist_ok=True)

@@ -98,7 +98,7 @@ def check_photos(real_dir: Path, start: int, stop: int, model: str, sketch_model
             prepared = unmasker.pre_process(io.read(source).pixels)
         except (NoFaceFound, io.UnreadableImage):  # as a user's photo would be: skipped
             continue
-        result = unmasker.post_process(prepared, unmasker.process(prepared.crops, image=prepared.image))
+        result = unmasker.post_process(prepared, unmasker.process(prepared))
         # The masked photo's own sketch, drawn as post_process draws the result's.
         masked_sketch = pencil_sketch(result.original, blur=sketch_blur(prepared.crops))
         for crop, face in zip(prepared.crops, result.faces):

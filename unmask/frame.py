@@ -103,26 +103,29 @@ def align(image: np.ndarray, landmarks: np.ndarray) -> Crop:
     return Crop(warp(image, matrix), matrix, transform_points(matrix, landmarks), valid_mask(image.shape, matrix))
 
 
-def warp(image: np.ndarray, matrix: np.ndarray, size: int = SIZE) -> np.ndarray:
+def warp(image: np.ndarray, matrix: np.ndarray, size: int | tuple[int, int] = SIZE) -> np.ndarray:
     """Resample ``image`` into the frame through ``matrix`` (a ``Crop``'s): anything drawn on the
     photo lands where the face's own pixels do, border replicated as theirs is. (``size``: for a
-    frame scaled up with its template, as ``bench.resolution`` measures one.)"""
+    frame scaled up with its template, as ``bench.resolution`` measures one; (width, height) for a
+    widened one, ``widen``.)"""
     shrink = scale_of(matrix) < 1
     return cv2.warpAffine(
         image,
         matrix,
-        (size, size),
+        (size, size) if isinstance(size, int) else size,
         flags=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_REPLICATE,
     )
 
 
-def valid_mask(image_shape: tuple[int, ...], matrix: np.ndarray, size: int = SIZE) -> np.ndarray:
-    """Boolean (size, size): frame pixels that come from inside the photo, not from replicated borders.
+def valid_mask(image_shape: tuple[int, ...], matrix: np.ndarray, size: int | tuple[int, int] = SIZE) -> np.ndarray:
+    """Boolean, the frame's shape (``size`` as ``warp`` takes it): frame pixels that come from inside
+    the photo, not from replicated borders.
 
     Tight crops leave streaks of replicated border in the frame; training can weight them out."""
     ones = np.ones(image_shape[:2], np.uint8)
-    return cv2.warpAffine(ones, matrix, (size, size), flags=cv2.INTER_NEAREST, borderValue=0) > 0
+    return cv2.warpAffine(ones, matrix, (size, size) if isinstance(size, int) else size, flags=cv2.INTER_NEAREST,
+                          borderValue=0) > 0
 
 
 def lower_face_alpha(feather: float = 2.0) -> np.ndarray:
@@ -190,13 +193,8 @@ def widen(image: np.ndarray, crop: Crop, below: int = WIDEN_BELOW, sides: int = 
     where it was, shifted ``sides`` px right: the frame itself is ``window(sides)`` of it."""
     matrix = crop.matrix.copy()
     matrix[0, 2] += sides
-    width, height = SIZE + 2 * sides, SIZE + below
-    shrink = scale_of(matrix) < 1
-    pixels = cv2.warpAffine(image, matrix, (width, height), flags=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR,
-                            borderMode=cv2.BORDER_REPLICATE)
-    photo = cv2.warpAffine(np.ones(image.shape[:2], np.uint8), matrix, (width, height), flags=cv2.INTER_NEAREST,
-                           borderValue=0) > 0
-    return Crop(pixels, matrix, crop.landmarks + np.float32([sides, 0]), photo)
+    size = (SIZE + 2 * sides, SIZE + below)
+    return Crop(warp(image, matrix, size), matrix, crop.landmarks + np.float32([sides, 0]), valid_mask(image.shape, matrix, size))
 
 
 def window(sides: int = WIDEN_SIDES) -> tuple[slice, slice]:

@@ -8,6 +8,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -101,8 +102,6 @@ class FaceModel:
     def __init__(self, name: str, path: str | Path | None = None, precision: str | None = None):
         if name not in MODELS:
             raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
-        import tensorflow as tf
-
         self.info = MODELS[name]
         self.weights = weights.resolve(name, path)
         self.spec = self.weights.spec
@@ -111,10 +110,7 @@ class FaceModel:
         self.precision = choose_precision(precision)
         self.model = _load_keras(self.weights.path, "mixed_bfloat16" if self.precision == "bfloat16" else "float32")
         self.input_channels = int(self.model.input_shape[-1])
-        signature = tf.TensorSpec((None, frame.SIZE, frame.SIZE, self.input_channels), tf.uint8)
-        self._forward = tf.function(self._uint8_forward, input_signature=[signature], reduce_retracing=True)
-        self._forward_any_size = tf.function(self._uint8_forward)  # traced once per other frame size
-        self._warm: set[tuple[int, int]] = set()
+        self._forwards: dict[tuple[int, int], Callable] = {}  # by crop height and width, see ``forward``
 
     def _uint8_forward(self, crops):
         import tensorflow as tf
@@ -122,12 +118,21 @@ class FaceModel:
         out = self.model(tf.cast(crops, tf.float32) / 255.0, training=False)
         return tf.cast(tf.clip_by_value(tf.round(tf.cast(out, tf.float32) * 255.0), 0, 255), tf.uint8)
 
+    def forward(self, height: int, width: int) -> Callable:
+        """The network traced for crops of this size, in batches of any length: traced on its first
+        call, once per size. (Traced without a size, Keras' upsampling cannot build the graph.)"""
+        if (height, width) not in self._forwards:
+            import tensorflow as tf
+
+            signature = tf.TensorSpec((None, height, width, self.input_channels), tf.uint8)
+            self._forwards[(height, width)] = tf.function(self._uint8_forward, input_signature=[signature])
+        return self._forwards[(height, width)]
+
     def predict(self, crops: np.ndarray) -> np.ndarray:
         crops = np.asarray(crops, np.uint8)
         if crops.ndim == 3:
             return self.predict(crops[None])[0]
-        forward = self._forward if crops.shape[1:3] == (frame.SIZE, frame.SIZE) else self._forward_any_size
-        return forward(crops).numpy()
+        return self.forward(*crops.shape[1:3])(crops).numpy()
 
     def predict_mirrored(self, crops: np.ndarray) -> np.ndarray:
         """float32: the mean of what the network gives for ``crops`` and for their mirror images
@@ -139,10 +144,9 @@ class FaceModel:
 
     def warm_up(self, height: int = frame.SIZE, width: int = frame.SIZE) -> None:
         """Trace the network at this crop size now, not on the first photo that needs it; once per
-        size (models are shared: every ``Unmasker`` may ask)."""
-        if (height, width) not in self._warm:
+        size, for any batch (models are shared: every ``Unmasker`` may ask)."""
+        if (height, width) not in self._forwards:
             self.predict(np.zeros((1, height, width, self.input_channels), np.uint8))
-            self._warm.add((height, width))
 
 
 @functools.lru_cache(maxsize=8)

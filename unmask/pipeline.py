@@ -145,7 +145,7 @@ class Unmasker:
         self.max_faces = max_faces
         self.match_grain = match_grain
         self.widen = widen and self.kind.widens
-        self.mirror = mirror
+        self.mirror = mirror and self.kind.mirrors
         if self.widen:
             self.kind.warm_up()
         face_detection.detector()  # load the detector now, not on the first photo
@@ -199,19 +199,18 @@ class Unmasker:
                 notes.append("The painted parts are away from every face found, so they were left as they are.")
         return Prepared(image, found, crops, notes, painted_crops, left_alone)
 
-    def process(self, crops: list[frame.Crop], painted: np.ndarray | None = None, live: bool = False,
-                image: np.ndarray | None = None) -> Generated:
-        """All faces of a photo in one batch through the models; every output in the canonical frame.
-        ``painted``: (N, 128, 128) bool, pixels the user marked as mask, redrawn whatever was found.
-        ``live``: the webcam's path, no sketch, the region as masknet finds it (no colour growth) and
-        one generator pass (not averaged with the mirror image's).
-        ``image``: the photo the crops were cut from; a face whose mask runs on past the frame is
-        drawn again from it in a widened frame (``redraw_widened``)."""
+    def process(self, prepared: Prepared, live: bool = False) -> Generated:
+        """All faces of a prepared photo in one batch through the models; every output in the
+        canonical frame. What the user painted (``prepared.painted``) is redrawn whatever was found;
+        a face whose mask runs on past the frame is drawn again from the photo in a widened frame
+        (``redraw_widened``). ``live``: the webcam's path, no sketch, no widening, the region as
+        masknet finds it (no colour growth) and one generator pass (not averaged with the mirror image's)."""
+        crops = prepared.crops
         batch = np.stack([crop.pixels for crop in crops])
         photo = np.stack([crop.photo for crop in crops])
-        drawn = self.kind.generate(batch, photo, painted, by_colour=not live, mirrored=self.mirror and not live)
-        widened = self.redraw_widened(image, crops, drawn) if self.widen and not live and image is not None else {}
-        alphas = drawn.alphas * np.stack([frame.edge_fade(crop.photo) for crop in crops])
+        drawn = self.kind.generate(batch, photo, prepared.painted, by_colour=not live, mirrored=self.mirror and not live)
+        widened = self.redraw_widened(prepared.image, crops, drawn) if self.widen and not live else {}
+        alphas = drawn.alphas * np.stack([frame.edge_fade(part_of_photo) for part_of_photo in photo])
         sketches = self.sketch_model.predict(batch)[..., 0] if self.sketch_model and not live else None
         return Generated(drawn.faces, alphas, drawn.regions, sketches, widened)
 
@@ -272,7 +271,7 @@ class Unmasker:
         ``painted_at_photo_size``); those pixels are redrawn too. ``faces``: the numbers of the
         faces to unmask (``find_faces``), None for all."""
         prepared = self.pre_process(image, assume_crop, painted, faces)
-        return self.post_process(prepared, self.process(prepared.crops, prepared.painted, image=prepared.image))
+        return self.post_process(prepared, self.process(prepared))
 
     def unmask_frame(self, frame_pixels: np.ndarray) -> Result:
         """A webcam frame, as fast as the models allow: one detection pass, masknet's region as it
@@ -282,7 +281,7 @@ class Unmasker:
             prepared = self.pre_process(image, thorough=False)
         except NoFaceFound as error:
             return Result(image, image, None, [], [str(error)])
-        return self.post_process(prepared, self.process(prepared.crops, live=True), sketch=False)
+        return self.post_process(prepared, self.process(prepared, live=True), sketch=False)
 
     def put_mask_on_and_off(self, image: np.ndarray, mask_kind: str, seed: int = 0) -> compare.Comparison:
         """Draw a mask of ``mask_kind`` on the largest face of an unmasked photo, unmask that, and

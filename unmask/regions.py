@@ -89,7 +89,7 @@ def continued(crops: np.ndarray, seeds: np.ndarray, photo: np.ndarray, reach_bel
 
 
 def grow_by_colour(crop: np.ndarray, probability: np.ndarray, region: np.ndarray, photo: np.ndarray | None = None,
-                   band: int = COLOUR_BAND, reach_below: int = REACH_BELOW, rounds: int = GRABCUT_ROUNDS) -> np.ndarray:
+                   band: int = COLOUR_BAND, reach_below: int = REACH_BELOW) -> np.ndarray:
     """``region`` plus the pixels near it that GrabCut finds to have the mask's colours, not the face's.
 
     Labels: masknet's sure core is mask, the rest of its region probably mask; a ``band`` px ring
@@ -115,5 +115,5 @@ def grow_by_colour(crop: np.ndarray, probability: np.ndarray, region: np.ndarray
         return region
     cv2.setRNGSeed(0)
     cv2.grabCut(np.ascontiguousarray(crop), labels, None, np.zeros((1, 65)), np.zeros((1, 65)),
-                rounds, cv2.GC_INIT_WITH_MASK)
+                GRABCUT_ROUNDS, cv2.GC_INIT_WITH_MASK)
     return region | (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
