@@ -264,6 +264,27 @@ def test_training_regions_reach_up_towards_the_eyes_but_never_over_them():
     assert np.array_equal(gan.reached(region, 12), reached)
 
 
+def test_training_regions_run_on_down_the_neck_below_their_bottom_edge_only():
+    """Each region runs on by its own random 0..most px below its bottom edge, in the columns it
+    covers, and nowhere else; the same seed, the same regions."""
+    from train import gan
+    from unmask import frame
+
+    region = np.zeros((200, frame.SIZE, frame.SIZE), bool)
+    region[:, 66:100, 22:106] = True
+    down = gan.reached_down(region, 24)
+    assert down[region].all()
+    added = down & ~region
+    rows_added = added[:, :, 60].sum(axis=1)
+    assert rows_added.min() == 0 and rows_added.max() == 24 and len(set(rows_added)) == 25
+    assert not added[:, :100].any() and not added[:, :, :22].any() and not added[:, :, 106:].any()
+    assert np.array_equal(added[:, 100:].any(axis=(1, 2)), rows_added > 0)
+    edge = np.zeros_like(region[:1])
+    edge[:, 110:, 30:90] = True  # a region already at the frame's bottom stays inside the frame
+    assert gan.reached_down(edge, 24).shape == edge.shape
+    assert np.array_equal(gan.reached_down(region, 24), down)
+
+
 def test_the_history_widens_its_columns_when_a_resumed_run_logs_a_new_term(tmp_path):
     from train.fit import HistoryLog, read_history
 

@@ -77,6 +77,8 @@ def main(argv: list[str] | None = None) -> None:
                           "charges vertical lines the photo lacks, not texture")
     fit.add_argument("--reach-up", type=int, default=0,
                      help="inpaint: take each training region a random 0..N px further up towards the eyes, as a region painted over a binding is")
+    fit.add_argument("--reach-down", type=int, default=0,
+                     help="inpaint: run each training region on a random 0..N px further down, as a mask that ends on the neck does")
     fit.add_argument("--minutes", type=float, default=None, help="inpaint: stop after the epoch that passes this budget")
 
     blend = commands.add_parser("blend", help="move the bundled generator part of the way towards a continuation of it")
@@ -174,7 +176,8 @@ def main(argv: list[str] | None = None) -> None:
                 gan.fit_masknet(args.cache, epochs, args.batch_size, args.precision, args.runs, args.bundle)
             else:
                 gan.fit_inpaint(args.cache, epochs, args.batch_size, args.precision, args.runs, args.bundle, args.minutes,
-                                args.resume, args.l1_weight, args.line_weight, args.reach_up)
+                                args.resume, args.l1_weight, args.line_weight, args.reach_up,
+                                args.reach_down)
     elif args.command == "blend":
         from train.gan import blend_inpaint
 

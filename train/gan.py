@@ -59,6 +59,20 @@ def reached(region: np.ndarray, most: int, seed: int = 0) -> np.ndarray:
     return region | (above & has_top)
 
 
+def reached_down(region: np.ndarray, most: int, seed: int = 1) -> np.ndarray:
+    """The (N, H, W) bool regions, each run on a random 0..``most`` px further down (the region
+    shifted down by every step up to its reach, joined). A real mask often ends on the neck, below
+    the chin; the renderer's mostly end at the chin, and on tight crops the rows under it are border
+    streaks no loss counts. Never asked to draw a neck, the generator drew a pale collar wherever a
+    region ran on below the jaw: the commonest fault counted by eye (docs/quality.md, 2026-12-07)."""
+    reach = np.random.default_rng(seed).integers(0, most + 1, len(region))
+    out = region.copy()
+    for step in range(1, most + 1):
+        going = reach >= step
+        out[going, step:] |= region[going, :-step]
+    return out
+
+
 def pairs_dataset(data: dict[str, np.ndarray], batch_size: int, training: bool) -> tf.data.Dataset:
     """(masked, target, region, valid) as float tensors; training pairs are flipped left-right at random."""
     ds = tf.data.Dataset.from_tensor_slices((data["masked"], data["target"], data["region"][..., None], data["valid"][..., None]))
@@ -250,7 +264,7 @@ class TimeBudget(keras.callbacks.Callback):
 
 def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs: Path, bundle: Path,
                 minutes: float | None = None, resume: bool = False, l1_weight: float = L1_WEIGHT,
-                line_weight: float = 0.0, reach_up: int = 0, decay: bool = False) -> Path:
+                line_weight: float = 0.0, reach_up: int = 0, reach_down: int = 0, decay: bool = False) -> Path:
     """Train the GAN at a constant rate (with ``decay``: constant for the first half of ``epochs``,
     then decaying linearly to zero, pix2pix's whole schedule in one run), or with ``resume``
     continue the bundled generator for ``epochs`` more with both rates decaying to zero.
@@ -262,6 +276,8 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
     train, val = load_split(cache, "train"), load_split(cache, "val")
     if reach_up:
         train = {**train, "region": reached(train["region"], reach_up)}
+    if reach_down:
+        train = {**train, "region": reached_down(train["region"], reach_down)}
     past = read_history(run_dir / "history.csv") if resume else []
     earlier = bundled_training(bundle, "inpaint") if resume else {}
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
@@ -299,6 +315,7 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
                        + (f"+ {line_weight:g} x L1 of the differences across averaged over {LINE_ROWS} rows " if line_weight else "")
                        + "inside the region (real pixels only)"
                        + (f"; each training region taken 0-{reach_up} px further up towards the eyes" if reach_up else "")
+                       + (f"; each training region run on 0-{reach_down} px further down the neck" if reach_down else "")
                        + ("; rates decaying linearly to 0" if resume else "")
                        + ("; rates constant for half the epochs, then decaying linearly to 0" if decay and not resume else "")
                        + (f"; a fresh discriminator first trained alone for {warmup_steps} steps" if warmup_steps else ""),
