@@ -136,10 +136,10 @@ def test_mask_aware_models_train_and_keep_every_real_pixel(prepared, tmp_path):
     before = tmp_path / "before"
     shutil.copytree(bundle, before)
     gan.fit_inpaint(cache, epochs=1, batch_size=4, precision="float32", runs=runs, bundle=bundle, resume=True,
-                    l1_weight=30, line_weight=100, reach_up=12)
+                    l1_weight=30, line_weight=100, reach_up=12, reach_down=16)
     resumed = json.loads((bundle / "inpaint.json").read_text())["training"]
     assert "adversarial + 30 x L1 + 100 x L1 of the differences across" in resumed["recipe"]
-    assert "region taken 0-12 px further up" in resumed["recipe"]
+    assert "region taken 0-12 px further up" in resumed["recipe"] and "run on 0-16 px further down" in resumed["recipe"]
     assert resumed["epochs_run"] == 2 and resumed["continued_from"]["epochs_run"] == first["epochs_run"] == 1
     assert (runs / "inpaint" / "samples" / "epoch_002.png").exists() and (runs / "inpaint" / "discriminator.weights.h5").exists()
     # A fit cut off by the session's end: its last epoch's checkpoint is bundled onto the bundle it continued.
@@ -283,6 +283,27 @@ def test_training_regions_run_on_down_the_neck_below_their_bottom_edge_only():
     edge[:, 110:, 30:90] = True  # a region already at the frame's bottom stays inside the frame
     assert gan.reached_down(edge, 24).shape == edge.shape
     assert np.array_equal(gan.reached_down(region, 24), down)
+
+
+def test_the_neck_test_scores_only_faces_with_a_neck_under_the_mask():
+    """Regions run on down the neck are scored where the photo goes on below the mask, and only there."""
+    from train.evaluate import neck_test
+    from unmask import weights
+
+    rng = np.random.default_rng(0)
+    faces = 3
+    target = np.clip(rng.normal(150, 30, (faces, 128, 128, 3)), 0, 255).astype(np.uint8)
+    region = np.zeros((faces, 128, 128), bool)
+    region[:, 70:100, 30:98] = True
+    valid = np.ones_like(region)
+    valid[2, 100:] = False  # a tight crop: border streaks under the mask
+    masked = np.where(region[..., None], 90, target).astype(np.uint8)
+    test = {"masked": masked, "target": target, "region": region, "valid": valid}
+    scores = neck_test(test, ["inpaint"], weights.BUNDLED_DIR)
+    assert scores["telea"]["faces"] == scores["inpaint"]["faces"] == 2
+    assert all(np.isfinite(v["psnr_neck"]) and np.isfinite(v["psnr_region"]) for v in scores.values())
+    valid[:, 100:] = False
+    assert neck_test(test, ["inpaint"], weights.BUNDLED_DIR) == {}
 
 
 def test_the_history_widens_its_columns_when_a_resumed_run_logs_a_new_term(tmp_path):

@@ -25,6 +25,7 @@ AGE_BANDS = [(0, 12, "0-12"), (13, 19, "13-19"), (20, 39, "20-39"), (40, 59, "40
 HEADLINE = ["psnr_face", "ssim_face", "psnr_region", "ssim_region", "l1_region", "detail_ratio", "chin_line", "identity",
             "mask_ghost", "bce", "accuracy"]
 DECIBELS = ("psnr_face", "psnr_region")
+NECK_ROWS = 16  # how far each region is run on below the mask in ``neck_test``
 
 
 def age_band(age: int) -> str:
@@ -104,6 +105,31 @@ def segmentation_iou(test: dict[str, np.ndarray], weights_dir: Path) -> dict[str
         iou = (region & truth).sum(axis=(1, 2)) / np.maximum((region | truth).sum(axis=(1, 2)), 1)
         scores[name] = {"all": float(iou.mean()), **{str(kind): float(iou[mask_kinds == kind].mean()) for kind in sorted(set(mask_kinds))}}
     return scores
+
+
+def neck_test(test: dict[str, np.ndarray], names: list[str], weights_dir: Path, rows: int = NECK_ROWS) -> dict[str, dict[str, float]]:
+    """Each true region run on ``rows`` px further down (``train.gan.run_on_down``), as a real mask
+    that ends on the neck is, on the faces with photo pixels there (a neck, not border streaks);
+    the region given, not found. Mean PSNR in the rows added (``psnr_neck``) and in the whole
+    region (``psnr_region``), per method. A generator never asked to draw a neck draws a pale
+    collar there (docs/quality.md, 2026-12-07)."""
+    from train.gan import run_on_down
+
+    region = run_on_down(test["region"], np.full(len(test["region"]), rows))
+    added = region & ~test["region"] & test["valid"]
+    keep = added.sum(axis=(1, 2)) >= 4 * rows  # a neck under most of the mask's width
+    if not keep.any():
+        return {}
+    masked, target, valid, region, added = (a[keep] for a in (test["masked"], test["target"], test["valid"], region, added))
+    grown = np.stack([cv2.dilate(r.astype(np.uint8), np.ones((2 * kinds.REGION_GROWTH + 1,) * 2, np.uint8)) > 0 for r in region])
+    outputs = {"telea": np.stack([telea(m, r) for m, r in zip(masked, grown)])}
+    for name in names:
+        kind = kinds.load(name, lambda model_name: weights_dir / f"{model_name}.keras")
+        outputs[name] = np.concatenate([kind.redraw(masked[i : i + 64], grown[i : i + 64]).faces for i in range(0, len(masked), 64)])
+    return {method: {"faces": int(keep.sum()),
+                     "psnr_neck": float(np.mean([metrics.psnr(o, t, a) for o, t, a in zip(out, target, added)])),
+                     "psnr_region": float(np.mean([metrics.psnr(o, t, r & v) for o, t, r, v in zip(out, target, region, valid)]))}
+            for method, out in outputs.items()}
 
 
 def mean_of(rows: list[dict]) -> dict[str, float]:
@@ -245,6 +271,16 @@ def evaluate(cache: Path, model_names: list[str], reports: Path, update_json: bo
                                  for i in range(min(3, len(test["source"])))]
         sections += [f"## {target_kind} target\n", table(results, None), "\n### per mask kind\n", table(results, "kind"),
                      "\n### per age band\n", table(results, "age_band"), ""]
+        redrawing = [n for n in names if hasattr(kinds.kind_of(n), "redraw")]
+        neck = neck_test(test, redrawing, weights_dir) if target_kind == "rgb" and redrawing else {}
+        if neck:
+            for name in redrawing:
+                summary[name]["psnr_neck"] = neck[name]["psnr_neck"]
+            sections += [f"### regions run on {NECK_ROWS} px down the neck\n", "The true region of each face with a neck under "
+                         f"its mask run on {NECK_ROWS} px further down, as a real mask that ends on the neck is, and given "
+                         "(not found). PSNR in the rows added, and in the whole region.\n",
+                         "| method | faces | psnr_neck | psnr_region |", "|---|---|---|---|"]
+            sections += [f"| {m} | {v['faces']} | {v['psnr_neck']:.2f} | {v['psnr_region']:.2f} |" for m, v in neck.items()] + [""]
         for name in names:
             grid([test["masked"][show], shown["telea"], shown[name], targets[show]], reports / name / "test_grid.png")
             sections.append(f"![{name}: masked | Telea | {name} | target]({name}/test_grid.png)\n")

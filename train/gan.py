@@ -65,9 +65,13 @@ def reached_down(region: np.ndarray, most: int, seed: int = 1) -> np.ndarray:
     the chin; the renderer's mostly end at the chin, and on tight crops the rows under it are border
     streaks no loss counts. Never asked to draw a neck, the generator drew a pale collar wherever a
     region ran on below the jaw: the commonest fault counted by eye (docs/quality.md, 2026-12-07)."""
-    reach = np.random.default_rng(seed).integers(0, most + 1, len(region))
+    return run_on_down(region, np.random.default_rng(seed).integers(0, most + 1, len(region)))
+
+
+def run_on_down(region: np.ndarray, reach: np.ndarray) -> np.ndarray:
+    """The (N, H, W) bool regions, each joined with itself shifted down by 1..``reach[i]`` px."""
     out = region.copy()
-    for step in range(1, most + 1):
+    for step in range(1, int(reach.max(initial=0)) + 1):
         going = reach >= step
         out[going, step:] |= region[going, :-step]
     return out
