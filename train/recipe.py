@@ -28,8 +28,10 @@ class Recipe:
     seed_cache: Cache
     mask_cache: Cache
     epochs: dict[str, int]
-    # reach_down: a generator continued with it stopped drawing a pale collar under the chin and
-    # scored 0.64 dB higher under scarves (docs/quality.md, 2026-12-07); not yet run from scratch.
+    # reach_down: the shipped generator continued with it drew the pale collar under the chin less
+    # often and scored 0.64 dB higher under scarves, though no better by eye on real photos
+    # (docs/quality.md, 2026-12-07); a generator from scratch learns the neck from its first epoch.
+    # Not yet run from scratch.
     inpaint: dict = field(default_factory=lambda: {"l1_weight": 60.0, "line_weight": 600.0, "reach_up": 12, "reach_down": 32})
     batch_size: int = 16
 
