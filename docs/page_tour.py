@@ -42,13 +42,17 @@ def shows(name: str) -> re.Pattern:
 
 
 def open_page(page, expect, url: str) -> None:
-    """Open the page and wait until it has put its first example in the Unmask tab's photo: an
-    upload made before that lands is overwritten by it (the browser test's flake until 2026-12-06)."""
+    """Open the page and wait until it has put its first example in the Unmask tab's photo and that
+    example's result beside it: an upload made before the example lands is overwritten by it (the
+    browser test's flake until 2026-12-06), and a result read before its own lands reads as none
+    (2026-12-07)."""
     import app
 
     page.goto(url)
     first_example = Path(app.example_files("masked")[0]).name
     expect(page.locator("#unmask-tab-photo img").first).to_have_attribute("src", shows(first_example), timeout=WAIT_MS)
+    expect(page.locator("#result-sketch img").first).to_have_attribute("src", shows("sketch.jpg"), timeout=WAIT_MS)
+    expect(page.locator("#result-slider img").nth(1)).to_have_attribute("src", re.compile("."), timeout=WAIT_MS)
 
 
 def upload(page, expect, tab: str, photo: Path) -> None:
