@@ -2,7 +2,8 @@
 
     python -m bench.detectors [--data ../shared/data] [--faces 150] [--calibrate] [--confidence 0.6]
 
-Compares the app's detector (``unmask.faces``, BlazeFace) with MTCNN as the app ran it until
+Compares the app's detector (``unmask.faces``, BlazeFace; also without its last look, the less
+sure one whose faces must pass ``unmask.face_check``) with MTCNN as the app ran it until
 issue 23 (``unmask/faces.py`` of commit ``MTCNN_COMMIT``, loaded from git history; needs the
 ``mtcnn`` package of requirements-dev.txt) and, when installed, ``yuface`` (YuNet; its wheels cover
 Linux and Windows on Python 3.10-3.11 only, so it is measured, not used). Each detector gets its
@@ -13,7 +14,8 @@ close-up second look (a grey border) where it has one. Tables, printed as markdo
   from ``faces/utkface`` and ``faces/aaf`` (every kind of mask the renderer draws, as found, tilted
   25 degrees, small in a large photo, cut close, upscaled 4x; children apart);
 - false faces on photos with no face (scikit-image's pictures without people, generated textures);
-- time per photo of 1024x1024 and 4000x3000 (the example face scaled into it);
+- time per photo of 1024x1024 and 4000x3000 (the example face scaled into it), and of a
+  1024x1024 photo with no face, which takes every look there is;
 - frame error: where each face lands in the 128x128 frame by our key points against MTCNN's five
   points, on faces both find (mean distance of the five template points, frame pixels).
 
@@ -96,7 +98,8 @@ def blazeface_variant(networks: tuple[str, ...], enough: float):
 
 
 def detectors(variants: bool) -> dict:
-    chosen = {"BlazeFace (unmask.faces)": faces.detect_close_up}
+    chosen = {"BlazeFace (unmask.faces)": faces.detect_close_up,
+              "BlazeFace without its last look": lambda image: faces.every_look(image, None)}
     if variants:
         chosen["BlazeFace short-range only"] = blazeface_variant(("short",), 0)
         chosen["BlazeFace full-range only"] = blazeface_variant(("full",), 0)
@@ -237,14 +240,16 @@ def main(argv: list[str] | None = None) -> None:
         training_frame_error(args.data, mtcnn_baseline(), 120)
         return
 
-    print("\n| detector | 1024x1024 photo, ms | 4000x3000 photo, ms |\n| --- | --- | --- |")
+    print("\n| detector | 1024x1024 photo, ms | 4000x3000 photo, ms | 1024x1024, no face, ms |\n| --- | --- | --- | --- |")
     example = io.decode(EXAMPLE)
     square = cv2.resize(example, (1024, 1024))
     wide = np.full((3000, 4000, 3), 120, np.uint8)
     wide[1000:2024, 1500:2524] = square
+    # A faceless photo takes every look, the last one too: what a photo with no face costs.
+    nobody = cv2.GaussianBlur(np.random.default_rng(1).integers(0, 256, (1024, 1024, 3), dtype=np.uint8), (0, 0), 6)
     for name, detect in chosen.items():
         times = []
-        for image in (square, wide):
+        for image in (square, wide, nobody):
             detect(image)
             samples = []
             for _ in range(args.repeats):

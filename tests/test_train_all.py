@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from train import prepare
-from train.recipe import ALL_MODELS
-from unmask import weights
+from train.recipe import KERAS_MODELS
+from unmask import face_check, faces, weights
 from unmask.pipeline import Unmasker
 
 from .conftest import ROOT
@@ -51,7 +51,7 @@ def rebuilt(tmp_path_factory, data_dir):
 
 
 def test_train_all_quick_writes_every_shipped_model_with_how_it_was_made(rebuilt, data_dir):
-    for name in ALL_MODELS:
+    for name in KERAS_MODELS:
         spec = json.loads((rebuilt / "weights" / f"{name}.json").read_text())
         assert spec["sha256"] == weights.sha256_of(rebuilt / "weights" / f"{name}.keras")
         training = spec["training"]
@@ -62,6 +62,14 @@ def test_train_all_quick_writes_every_shipped_model_with_how_it_was_made(rebuilt
     assert both["folders"] == ["utkface", "aaf"] and set(both["faces_by_set"]) == {"utkface", "aaf"}
     assert json.loads((rebuilt / "weights" / "rgb2rgb.json").read_text())["training"]["folders"] == ["utkface"]
     assert "psnr_region" in json.loads((rebuilt / "weights" / "inpaint.json").read_text())["metrics"]
+
+
+def test_train_all_quick_writes_the_face_check_the_detector_runs(rebuilt, astronaut):
+    path = rebuilt / "weights" / "detector" / face_check.MODEL_FILE.name
+    spec = json.loads(path.with_suffix(".json").read_text())
+    assert spec["sha256"] == weights.sha256_of(path) and spec["training"]["command"].startswith("python -m train all --quick")
+    assert spec["training_data"]["frames_with_a_face"] > 0 and spec["training_data"]["frames_without"] > 0
+    assert 0 <= face_check.FaceCheck(path)(astronaut, faces.detect(astronaut)[0].keypoints) <= 1
 
 
 def test_the_split_keeps_every_person_on_one_side(rebuilt):

@@ -1,4 +1,4 @@
-"""``python -m train all|prepare|fit|blend|evaluate|look|photos|publish``: ``all`` rebuilds every bundled model."""
+"""``python -m train all|prepare|fit|face-check|blend|evaluate|look|photos|publish``: ``all`` rebuilds every bundled model."""
 from __future__ import annotations
 
 import argparse
@@ -80,6 +80,13 @@ def main(argv: list[str] | None = None) -> None:
     fit.add_argument("--reach-down", type=int, default=0,
                      help="inpaint: run each training region on a random 0..N px further down, as a mask that ends on the neck does")
     fit.add_argument("--minutes", type=float, default=None, help="inpaint: stop after the epoch that passes this budget")
+
+    check = commands.add_parser("face-check", help="train the detector's second opinion on faces it is unsure of")
+    check.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding faces/utkface and faces/aaf")
+    check.add_argument("--faces", nargs="+", default=["utkface", "aaf"], help="folders under DATA/faces")
+    check.add_argument("--count", type=int, default=3000, help="photos of each folder, and generated textures")
+    check.add_argument("--epochs", type=int, default=8)
+    check.add_argument("--out", type=Path, default=Path("unmask/weights/detector"), help="where face_check.tflite and its JSON go")
 
     blend = commands.add_parser("blend", help="move the bundled generator part of the way towards a continuation of it")
     blend.add_argument("model", choices=["inpaint"])
@@ -178,6 +185,13 @@ def main(argv: list[str] | None = None) -> None:
                 gan.fit_inpaint(args.cache, epochs, args.batch_size, args.precision, args.runs, args.bundle, args.minutes,
                                 args.resume, args.l1_weight, args.line_weight, args.reach_up,
                                 args.reach_down)
+    elif args.command == "face-check":
+        from train.face_check import fit_face_check
+        from train.recipe import RECIPES
+
+        config = fit_face_check([args.data / "faces" / name for name in args.faces], args.out, args.count, args.epochs,
+                                RECIPES["full"].mask_cache.sizes)
+        print(json.dumps(config["metrics"] | {"threshold": config["threshold"]}, indent=2))
     elif args.command == "blend":
         from train.gan import blend_inpaint
 

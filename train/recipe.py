@@ -13,7 +13,8 @@ from pathlib import Path
 
 from train.prepare import SplitSizes
 
-ALL_MODELS = ("masknet", "inpaint", "rgb2rgb", "rgb2sketch")
+KERAS_MODELS = ("masknet", "inpaint", "rgb2rgb", "rgb2sketch")
+ALL_MODELS = (*KERAS_MODELS, "face-check")  # the face check is the detector's: it goes into BUNDLE/detector
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Recipe:
     # Not yet run from scratch.
     inpaint: dict = field(default_factory=lambda: {"l1_weight": 60.0, "line_weight": 600.0, "reach_up": 12, "reach_down": 32})
     batch_size: int = 16
+    face_check: dict = field(default_factory=lambda: {"count": 3000, "epochs": 8})  # photos and textures each
 
 
 RECIPES = {
@@ -42,7 +44,8 @@ RECIPES = {
                    {"rgb2rgb": 50, "rgb2sketch": 100, "masknet": 4, "inpaint": 6}),
     "quick": Recipe(Cache(("utkface",), SplitSizes(6, 2, 2), "seed"),
                     Cache(("utkface", "aaf"), SplitSizes(4, 2, 2), "2"),
-                    {"rgb2rgb": 1, "rgb2sketch": 1, "masknet": 1, "inpaint": 1}, batch_size=4),
+                    {"rgb2rgb": 1, "rgb2sketch": 1, "masknet": 1, "inpaint": 1}, batch_size=4,
+                    face_check={"count": 6, "epochs": 1}),
 }
 
 
@@ -78,4 +81,10 @@ def train_all(data: Path, cache_root: Path, bundle: Path, runs: Path, reports: P
                 fit_seed_model(name, where, recipe.epochs[name], recipe.batch_size, precision, runs, bundle)
         scored = [n for n in names if n != "masknet"]
         metrics.update(evaluate(where, scored, reports / where.name, update_json=True, weights_dir=bundle, runs=runs))
+    if "face-check" in model_names:
+        from train.face_check import fit_face_check
+
+        folders = [data / "faces" / name for name in recipe.mask_cache.folders if (data / "faces" / name).is_dir()]
+        checked = fit_face_check(folders, bundle / "detector", sizes=recipe.mask_cache.sizes, seed=seed, **recipe.face_check)
+        metrics["face-check"] = checked["metrics"]
     return metrics

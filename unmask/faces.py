@@ -24,11 +24,16 @@ import cv2
 import numpy as np
 
 from unmask import frame
+from unmask.face_check import face_check
 
 MODELS_DIR = Path(__file__).parent / "weights" / "detector"
 # MediaPipe's default is 0.5. On bench.detectors' 67 faceless pictures, 0.6 finds 2 faces and 0.55 finds 8;
 # lower, 16 more real_masked/ photos get a face (docs/performance.md, 2026-12-06).
 MIN_CONFIDENCE = 0.6
+# Where every look at MIN_CONFIDENCE finds nothing, the looks are taken once more at this one, and
+# each face they find must pass ``unmask.face_check``: on real_masked/ 23 more photos get a face
+# there, on the faceless pictures 9 things do (a cat, coins, the moon, a clock...).
+LAST_LOOK_CONFIDENCE = 0.45
 OVERLAP = 0.3  # boxes overlapping more than this (IoU) are one face, merged weighted by score
 # The full-range network is skipped when the short-range one found a face of at least this share
 # of the photo's longer side: a selfie or a portrait needs only the short-range one.
@@ -120,7 +125,8 @@ class Detector:
             net = cv2.dnn.readNetFromTFLite(str(MODELS_DIR / network.file), engine=cv2.dnn.ENGINE_CLASSIC)
             self.networks.append((network, net, anchors(network)))
 
-    def candidates(self, pixels: np.ndarray, network: Network, net, centres: np.ndarray) -> np.ndarray:
+    def candidates(self, pixels: np.ndarray, network: Network, net, centres: np.ndarray,
+                   confidence: float | None = None) -> np.ndarray:
         """(N, 17) rows: score, box (x1, y1, x2, y2), six key points (x, y), all in [0, 1] of ``pixels``."""
         blob = cv2.dnn.blobFromImage(pixels, 1 / 127.5, mean=(127.5, 127.5, 127.5))
         with self.lock:
@@ -129,13 +135,13 @@ class Detector:
         regressors, classificators = sorted(outputs, key=lambda out: -out.shape[-1])
         raw = regressors.reshape(-1, 16) / network.size
         scores = 1 / (1 + np.exp(-np.clip(classificators.reshape(-1), -80, 80)))
-        keep = scores >= MIN_CONFIDENCE
+        keep = scores >= (MIN_CONFIDENCE if confidence is None else confidence)
         raw, centres, scores = raw[keep], centres[keep], scores[keep]
         middle, half = raw[:, :2] + centres, raw[:, 2:4] / 2
         points = raw[:, 4:].reshape(-1, 6, 2) + centres[:, None]
         return np.concatenate([scores[:, None], middle - half, middle + half, points.reshape(-1, 12)], axis=1)
 
-    def __call__(self, image: np.ndarray, tiles: bool = True) -> np.ndarray:
+    def __call__(self, image: np.ndarray, tiles: bool = True, confidence: float | None = None) -> np.ndarray:
         """(N, 17) rows for the faces in an RGB uint8 image: score, box, key points, in its pixels.
 
         Where the whole photo shows no face, or only small ones (``GROUP_BELOW``), and it is large
@@ -145,21 +151,21 @@ class Detector:
         found small is looked at once more in a square twice its size (``refine``), where its key
         points are placed as precisely as a large face's."""
         h, w = image.shape[:2]
-        found = self.look(image)
+        found = self.look(image, confidence)
         largest = max(found[:, 3] - found[:, 1], default=0.0) / max(h, w)
         if largest < GROUP_BELOW and tiles and max(h, w) >= TILES_FROM:
             rows = [found]
             for y, x, tile in tiles_of(h, w):
-                seen = self.look(np.ascontiguousarray(image[y:y + tile, x:x + tile]))
+                seen = self.look(np.ascontiguousarray(image[y:y + tile, x:x + tile]), confidence)
                 seen = seen[seen[:, 0] >= TILE_MIN_CONFIDENCE]
                 seen[:, 1::2] += x
                 seen[:, 2::2] += y
                 rows.append(seen)
             found = weighted_nms(np.concatenate(rows))
-        return np.array([self.refine(image, row) if row[3] - row[1] < REFINE_BELOW * max(h, w) else row
+        return np.array([self.refine(image, row, confidence) if row[3] - row[1] < REFINE_BELOW * max(h, w) else row
                          for row in found]).reshape(-1, 17)
 
-    def refine(self, image: np.ndarray, row: np.ndarray) -> np.ndarray:
+    def refine(self, image: np.ndarray, row: np.ndarray, confidence: float | None = None) -> np.ndarray:
         """``row`` as found again in a square of twice the face's size around it (black beyond the
         photo), the way the faces the frame was calibrated on were seen; as it was if not found."""
         side = 2 * max(row[3] - row[1], row[4] - row[2])
@@ -168,7 +174,7 @@ class Detector:
         zoom = size / side
         square = cv2.warpAffine(image, np.float64([[zoom, 0, -x0 * zoom], [0, zoom, -y0 * zoom]]), (size, size),
                                 flags=cv2.INTER_AREA if zoom < 1 else cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
-        again = self.look(square)
+        again = self.look(square, confidence)
         if not len(again):
             return row
         again[:, 1:] /= zoom
@@ -177,7 +183,7 @@ class Detector:
         best = again[np.argmax(iou(row[1:5], again[:, 1:5]))]
         return best if iou(row[1:5], best[None, 1:5])[0] > OVERLAP else row
 
-    def look(self, image: np.ndarray) -> np.ndarray:
+    def look(self, image: np.ndarray, confidence: float | None = None) -> np.ndarray:
         """One look at the whole image (``__call__`` without the quarters).
 
         The photo is shrunk and letterboxed (black bars, as MediaPipe does) onto the full-range
@@ -195,7 +201,7 @@ class Detector:
             if found and network.size == largest and max(r[3] - r[1] for r in found[-1]) >= self.enough:
                 break
             pixels = square if network.size == largest else cv2.resize(square, (network.size,) * 2, interpolation=cv2.INTER_AREA)
-            found.append(self.candidates(pixels, network, net, centres))
+            found.append(self.candidates(pixels, network, net, centres, confidence))
             if not len(found[-1]):
                 found.pop()
         merged = weighted_nms(np.concatenate(found)) if found else np.empty((0, 17))
@@ -261,11 +267,13 @@ def detector() -> Detector:
     return built
 
 
-def detect(image: np.ndarray, max_faces: int | None = None, border: float = 0.0, tiles: bool = True) -> list[Face]:
+def detect(image: np.ndarray, max_faces: int | None = None, border: float = 0.0, tiles: bool = True,
+           confidence: float | None = None) -> list[Face]:
     """The faces in an RGB uint8 image, largest first, in the image's own coordinates. With
     ``border`` the image is framed by grey of that share of its longer side first (see
     ``detect_close_up``); boxes are then cut to the image. ``tiles=False``: one look only, for
-    the webcam, where a face is near and every millisecond counts."""
+    the webcam, where a face is near and every millisecond counts. ``confidence``: the least
+    score of a face, ``MIN_CONFIDENCE`` unless given."""
     h, w = image.shape[:2]
     # A face that fills the photo needs no detail to be found: a framed photo is looked at small.
     scale = min(1.0, CLOSE_UP_SIDE / max(h, w)) if border else 1.0
@@ -273,7 +281,7 @@ def detect(image: np.ndarray, max_faces: int | None = None, border: float = 0.0,
     pad = int(round(border * max(small.shape[:2])))
     framed = cv2.copyMakeBorder(small, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(128, 128, 128)) if pad else small
     faces = []
-    for row in detector()(np.ascontiguousarray(framed), tiles=tiles and not pad):
+    for row in detector()(np.ascontiguousarray(framed), tiles=tiles and not pad, confidence=confidence):
         row[1:] = (row[1:] - pad) / scale
         keypoints = row[5:].reshape(6, 2)
         if keypoints[0, 0] > keypoints[1, 0]:  # eyes in image order, left first, as the frame's template
@@ -297,10 +305,21 @@ def detect_close_up(image: np.ndarray, max_faces: int | None = None) -> list[Fac
     (``CLOSE_UP_BORDERS``): a face cut off by the photo's edges is then whole enough to be found.
     A blocky photo where that finds nothing is looked at again smoothed (``SMOOTH_FROM``); faces
     found only there must look towards the camera. The further looks cost a few milliseconds
-    each, only where the ones before found nothing."""
-    found = framed_looks(image, max_faces)
+    each, only where the ones before found nothing. Where all of them find nothing, they are taken
+    once more at ``LAST_LOOK_CONFIDENCE``, and a face found there is kept only if the face check
+    (``unmask.face_check``) sees a face in its frame."""
+    found = every_look(image, max_faces)
+    if not found:
+        unsure = every_look(image, max_faces, LAST_LOOK_CONFIDENCE)
+        found = [face for face in unsure if face_check().passes(image, face.keypoints)]
+    return found
+
+
+def every_look(image: np.ndarray, max_faces: int | None, confidence: float | None = None) -> list[Face]:
+    """The photo as it is, framed by borders, and smoothed where it is blocky, until a face is found."""
+    found = framed_looks(image, max_faces, confidence)
     if not found and blockiness(image) >= SMOOTH_FROM:
-        found = [face for face in framed_looks(smoothed(image), max_faces) if face.frontal]
+        found = [face for face in framed_looks(smoothed(image), max_faces, confidence) if face.frontal]
     return found
 
 
@@ -314,12 +333,12 @@ def smoothed(image: np.ndarray) -> np.ndarray:
     return blurred if scale == 1.0 else cv2.resize(blurred, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
-def framed_looks(image: np.ndarray, max_faces: int | None) -> list[Face]:
-    found = detect(image, max_faces)
+def framed_looks(image: np.ndarray, max_faces: int | None, confidence: float | None = None) -> list[Face]:
+    found = detect(image, max_faces, confidence=confidence)
     for border in CLOSE_UP_BORDERS:
         if found:
             break
-        found = detect(image, max_faces, border=border)
+        found = detect(image, max_faces, border=border, confidence=confidence)
     return found
 
 
