@@ -48,13 +48,13 @@ def test_the_last_look_keeps_only_the_faces_the_check_passes(monkeypatch, astron
     """Where the usual looks find nothing, the less sure one's faces must each pass the check."""
     looks = []
 
-    def every_look(image, max_faces, confidence=None):
-        looks.append(confidence)
+    def every_look(image, max_faces, confidence=None, tiles=True):
+        looks.append((confidence, tiles))
         return [astronaut_face] if confidence == faces.LAST_LOOK_CONFIDENCE else []
 
     monkeypatch.setattr(faces, "every_look", every_look)
     assert faces.detect_close_up(astronaut) == [astronaut_face]  # the astronaut's own frame passes
-    assert looks == [None, faces.LAST_LOOK_CONFIDENCE]
+    assert looks == [(None, True), (faces.LAST_LOOK_CONFIDENCE, False)]
     monkeypatch.setattr(face_check.FaceCheck, "__call__", lambda self, image, keypoints: 0.0)
     assert faces.detect_close_up(astronaut) == []
 
@@ -65,6 +65,6 @@ def test_scikit_images_things_that_the_last_look_takes_for_faces_are_turned_away
     guessed = 0
     for name in ("chelsea", "coins", "moon", "clock", "rocket", "cell", "retina"):
         picture = as_rgb(np.asarray(getattr(pictures, name)()))
-        guessed += len(faces.every_look(picture, None, faces.LAST_LOOK_CONFIDENCE))
+        guessed += len(faces.every_look(picture, None, faces.LAST_LOOK_CONFIDENCE, tiles=False))
         assert faces.detect_close_up(picture) == [], name
     assert guessed >= 5  # what the check turned away

@@ -30,9 +30,11 @@ MODELS_DIR = Path(__file__).parent / "weights" / "detector"
 # MediaPipe's default is 0.5. On bench.detectors' 67 faceless pictures, 0.6 finds 2 faces and 0.55 finds 8;
 # lower, 16 more real_masked/ photos get a face (docs/performance.md, 2026-12-06).
 MIN_CONFIDENCE = 0.6
-# Where every look at MIN_CONFIDENCE finds nothing, the looks are taken once more at this one, and
-# each face they find must pass ``unmask.face_check``: on real_masked/ 23 more photos get a face
-# there, on the faceless pictures 9 things do (a cat, coins, the moon, a clock...).
+# Where every look at MIN_CONFIDENCE finds nothing, the looks are taken once more at this one, but
+# not in tiles, and each face they find must pass ``unmask.face_check``. At 0.45, 23 more real_masked/
+# photos get a face the app would unmask, and 9 faceless pictures get one (a cat, coins, the moon, a
+# clock...); 0.35 and 0.40 found fewer real faces, a less sure one getting in first. Tiles found
+# nothing more there and took two thirds of the time (docs/performance.md, 2026-12-07).
 LAST_LOOK_CONFIDENCE = 0.45
 OVERLAP = 0.3  # boxes overlapping more than this (IoU) are one face, merged weighted by score
 # The full-range network is skipped when the short-range one found a face of at least this share
@@ -310,16 +312,16 @@ def detect_close_up(image: np.ndarray, max_faces: int | None = None) -> list[Fac
     (``unmask.face_check``) sees a face in its frame."""
     found = every_look(image, max_faces)
     if not found:
-        unsure = every_look(image, max_faces, LAST_LOOK_CONFIDENCE)
+        unsure = every_look(image, max_faces, LAST_LOOK_CONFIDENCE, tiles=False)
         found = [face for face in unsure if face_check().passes(image, face.keypoints)]
     return found
 
 
-def every_look(image: np.ndarray, max_faces: int | None, confidence: float | None = None) -> list[Face]:
+def every_look(image: np.ndarray, max_faces: int | None, confidence: float | None = None, tiles: bool = True) -> list[Face]:
     """The photo as it is, framed by borders, and smoothed where it is blocky, until a face is found."""
-    found = framed_looks(image, max_faces, confidence)
+    found = framed_looks(image, max_faces, confidence, tiles)
     if not found and blockiness(image) >= SMOOTH_FROM:
-        found = [face for face in framed_looks(smoothed(image), max_faces, confidence) if face.frontal]
+        found = [face for face in framed_looks(smoothed(image), max_faces, confidence, tiles) if face.frontal]
     return found
 
 
@@ -333,8 +335,8 @@ def smoothed(image: np.ndarray) -> np.ndarray:
     return blurred if scale == 1.0 else cv2.resize(blurred, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
-def framed_looks(image: np.ndarray, max_faces: int | None, confidence: float | None = None) -> list[Face]:
-    found = detect(image, max_faces, confidence=confidence)
+def framed_looks(image: np.ndarray, max_faces: int | None, confidence: float | None = None, tiles: bool = True) -> list[Face]:
+    found = detect(image, max_faces, tiles=tiles, confidence=confidence)
     for border in CLOSE_UP_BORDERS:
         if found:
             break
