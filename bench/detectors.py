@@ -113,8 +113,10 @@ def detectors(variants: bool) -> dict:
     return chosen
 
 
-def unmaskable(found: list[faces.Face]) -> bool:
-    return any(why_left_alone(face) is None for face in found)
+def unmaskable(found: list) -> bool:
+    """Whether the app would unmask one of these faces (MTCNN's, from the old module, made ours first)."""
+    return any(why_left_alone(face if isinstance(face, faces.Face) else faces.Face(face.box, face.landmarks, face.score)) is None
+               for face in found)
 
 
 def synthetic_cases(data: Path, count: int, rng: np.random.Generator) -> dict[str, list[np.ndarray]]:
