@@ -21,7 +21,7 @@ def test_the_bundled_face_check_says_what_it_is():
 
 
 def test_the_face_frame_puts_the_face_where_the_checks_training_did(astronaut, astronaut_face):
-    """The canonical frame in the middle half of the input, with a quarter of its side around it."""
+    """The canonical frame in the middle two thirds of the input, with a quarter of its side around it."""
     seen = face_check.face_frame(astronaut, astronaut_face.keypoints)
     assert seen.shape == (face_check.SIDE, face_check.SIDE, 3) and seen.dtype == np.uint8
     crop = frame.align(astronaut, astronaut_face.landmarks).pixels  # the same frame, from MTCNN's five points

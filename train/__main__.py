@@ -189,8 +189,8 @@ def main(argv: list[str] | None = None) -> None:
         from train.face_check import fit_face_check
         from train.recipe import RECIPES
 
-        config = fit_face_check([args.data / "faces" / name for name in args.faces], args.out, args.count, args.epochs,
-                                RECIPES["full"].mask_cache.sizes)
+        config = fit_face_check([args.data / "faces" / name for name in args.faces], args.out,
+                                RECIPES["full"].mask_cache.sizes, args.count, args.epochs)
         print(json.dumps(config["metrics"] | {"threshold": config["threshold"]}, indent=2))
     elif args.command == "blend":
         from train.gan import blend_inpaint

@@ -209,8 +209,8 @@ def network(batch_size: int | None = None):
     return keras.Model(pixels, layers.Dense(1, activation="sigmoid")(hidden), name="face_check")
 
 
-def fit_face_check(faces_dirs: list[Path], out_dir: Path, count: int = 3000, epochs: int = 8,
-                   sizes: SplitSizes = SplitSizes(2000, 50, 200), seed: int = 0, frames_seed: int = 7) -> dict:
+def fit_face_check(faces_dirs: list[Path], out_dir: Path, sizes: SplitSizes, count: int = 3000, epochs: int = 8,
+                   seed: int = 0, frames_seed: int = 7) -> dict:
     """Build the frames, fit, choose the threshold on the validation frames, export
     ``face_check.tflite`` and its JSON into ``out_dir``; returns the JSON."""
     import keras

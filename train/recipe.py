@@ -85,6 +85,6 @@ def train_all(data: Path, cache_root: Path, bundle: Path, runs: Path, reports: P
         from train.face_check import fit_face_check
 
         folders = [data / "faces" / name for name in recipe.mask_cache.folders if (data / "faces" / name).is_dir()]
-        checked = fit_face_check(folders, bundle / "detector", sizes=recipe.mask_cache.sizes, seed=seed, **recipe.face_check)
+        checked = fit_face_check(folders, bundle / "detector", recipe.mask_cache.sizes, seed=seed, **recipe.face_check)
         metrics["face-check"] = checked["metrics"]
     return metrics

@@ -4,8 +4,8 @@ BlazeFace was trained on faces without masks, so it is unsure of many masked one
 confidence it also finds faces in cats, coins and the moon. This small network, trained by
 ``python -m train face-check`` on masked faces as the detector frames them and on frames that hold
 no face (off the face in the same photos, the detector's guesses on generated textures), looks at
-the face's own frame: the canonical frame (``unmask.frame``) with half its size again around it, at
-``SIDE`` px. It runs through OpenCV's TFLite importer as the detector does, about half a
+the face's own frame: the canonical frame (``unmask.frame``) with a quarter of its side around it,
+at ``SIDE`` px. It runs through OpenCV's TFLite importer as the detector does, about half a
 millisecond, and only on faces found in the detector's last, less sure look (``unmask.faces``).
 """
 from __future__ import annotations
@@ -41,8 +41,7 @@ class FaceCheck:
     def __init__(self, path: Path = MODEL_FILE):
         self.net = cv2.dnn.readNetFromTFLite(str(path), engine=cv2.dnn.ENGINE_CLASSIC)
         self.lock = threading.Lock()  # the net holds its input between setInput and forward
-        config = path.with_suffix(".json")
-        self.threshold = json.loads(config.read_text())["threshold"] if config.exists() else 0.5
+        self.threshold = json.loads(path.with_suffix(".json").read_text())["threshold"]  # chosen with the weights
 
     def __call__(self, image: np.ndarray, keypoints: np.ndarray) -> float:
         pixels = face_frame(image, keypoints).astype(np.float32)
