@@ -16,7 +16,6 @@ JSON beside it: architecture, training data, the threshold and its validation me
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +24,8 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from train.prepare import SplitSizes, list_images, split_files
-from unmask import face_check, faces, frame, io, masks
+from train.prepare import SplitSizes, find_face, list_images, split_files
+from unmask import face_check, faces, frame, masks, weights
 
 GUESS_CONFIDENCE = 0.3  # the detector's looks for frames to learn from: below what the app accepts
 JITTER = (0.05, 0.1, 0.15)  # key points moved by this share of the eye distance, as an unsure detector places them
@@ -141,11 +140,9 @@ def guesses(image: np.ndarray) -> list[faces.Face]:
 
 
 def frames_of_photo(path: Path, rng: np.random.Generator, kinds: list[str], found: Frames) -> None:
-    image = io.decode(path)
-    seen = faces.detect(image)
-    if not seen:
+    image, face, _ = find_face(path)
+    if face is None:
         return
-    face = max(seen, key=lambda f: f.score)
     keypoints = face.keypoints
     if rng.random() >= 0.15:
         image = masks.draw_mask(image, face.landmarks, kinds[rng.integers(len(kinds))], rng)[0]
@@ -264,7 +261,7 @@ def fit_face_check(faces_dirs: list[Path], out_dir: Path, sizes: SplitSizes, cou
         "metrics": {"validation_frames": int(held),
                     "faces_kept": round(float(np.mean(scores[y_val == 1] >= threshold)), 4) if (y_val == 1).any() else None,
                     "others_passing": round(float(np.mean(scores[y_val == 0] >= threshold)), 4) if (y_val == 0).any() else None},
-        "sha256": hashlib.sha256(model_path.read_bytes()).hexdigest(),
+        "sha256": weights.sha256_of(model_path),
         "training": provenance(),
     }
     model_path.with_suffix(".json").write_text(json.dumps(config, indent=2) + "\n")

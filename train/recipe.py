@@ -64,9 +64,7 @@ def train_all(data: Path, cache_root: Path, bundle: Path, runs: Path, reports: P
                          (recipe.seed_cache, [n for n in ("rgb2rgb", "rgb2sketch") if n in model_names])):
         if not names:
             continue
-        folders = [data / "faces" / name for name in cache.folders if (data / "faces" / name).is_dir()]
-        if not folders:
-            raise FileNotFoundError(f"none of {', '.join(cache.folders)} under {data / 'faces'}")
+        folders = face_folders(data, cache)
         where = cache_root / "-".join(folder.name for folder in folders)
         masks_per_face = cache.train_masks if cache.train_masks in ("seed", "all") else int(cache.train_masks)
         prepare(folders, where, cache.sizes, seed, masks_per_face)
@@ -84,7 +82,14 @@ def train_all(data: Path, cache_root: Path, bundle: Path, runs: Path, reports: P
     if "face-check" in model_names:
         from train.face_check import fit_face_check
 
-        folders = [data / "faces" / name for name in recipe.mask_cache.folders if (data / "faces" / name).is_dir()]
-        checked = fit_face_check(folders, bundle / "detector", recipe.mask_cache.sizes, seed=seed, **recipe.face_check)
+        checked = fit_face_check(face_folders(data, recipe.mask_cache), bundle / "detector", recipe.mask_cache.sizes, seed=seed, **recipe.face_check)
         metrics["face-check"] = checked["metrics"]
     return metrics
+
+
+def face_folders(data: Path, cache: Cache) -> list[Path]:
+    """The cache's face folders found under ``data/faces``; at least one must be."""
+    folders = [data / "faces" / name for name in cache.folders if (data / "faces" / name).is_dir()]
+    if not folders:
+        raise FileNotFoundError(f"none of {', '.join(cache.folders)} under {data / 'faces'}")
+    return folders
