@@ -12,7 +12,7 @@ from PIL import Image
 
 from train import prepare
 from train.evaluate import evaluate
-from train.fit import fit_seed_model
+from train.fit import fit_seed_model, read_history
 from unmask import masks, models, weights
 
 from .conftest import SHARED_DATA
@@ -176,6 +176,34 @@ def test_mask_aware_models_train_and_keep_every_real_pixel(prepared, tmp_path):
     for a, b, mixed in zip(start, continued, blended):
         expected = 0.75 * a.astype(np.float32) + 0.25 * b.astype(np.float32)
         assert np.allclose(mixed.astype(np.float32), expected, rtol=1e-2, atol=1e-3)
+
+
+def test_training_from_scratch_goes_on_from_its_checkpoint_on_the_same_schedule(prepared, tmp_path):
+    """A run from scratch that one session cannot finish: cut off after its first epoch, it goes
+    on from the checkpoint in a later session, up to its epochs in all."""
+    from train import gan
+
+    cache, _ = prepared
+    runs, bundle = tmp_path / "runs", tmp_path / "weights"
+    fit = dict(epochs=3, batch_size=4, precision="float32", runs=runs, bundle=bundle, decay=True)
+    with pytest.raises(FileNotFoundError):
+        gan.fit_inpaint(cache, go_on=True, **fit)  # nothing to go on from yet
+    gan.fit_inpaint(cache, minutes=0, **fit)  # the time budget stops it after epoch 1
+    cut = runs / "inpaint" / "checkpoint"
+    assert gan.read_checkpoint(cut)[0] == 1 and len(read_history(runs / "inpaint" / "history.csv")) == 1
+    first_epoch = (cut / "generator.weights.h5").read_bytes()
+    gan.fit_inpaint(cache, go_on=True, **fit)
+    history = read_history(runs / "inpaint" / "history.csv")
+    assert [row["epoch"] for row in history] == [0, 1, 2]
+    assert gan.read_checkpoint(cut)[0] == 3 and (cut / "generator.weights.h5").read_bytes() != first_epoch
+    assert (runs / "inpaint" / "samples" / "epoch_003.png").exists()
+    training = json.loads((bundle / "inpaint.json").read_text())["training"]
+    assert training["epochs_run"] == 3 and "going on from its checkpoint" in training["recipe"]
+    with pytest.raises(ValueError, match="3 of its 3 epochs"):
+        gan.fit_inpaint(cache, go_on=True, **fit)
+    # The schedule that goes on at step 10 gives each step the rate the whole run gives it.
+    whole, going_on = gan.HoldThenDecay(2e-4, 6, 6), gan.HoldThenDecay(2e-4, 6, 6, start=10)
+    assert [float(going_on(step)) for step in range(3)] == [float(whole(step)) for step in (10, 11, 12)]
 
 
 def test_discriminator_warm_up_trains_the_discriminator_alone(prepared):

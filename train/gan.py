@@ -222,12 +222,13 @@ class SampleGrid(keras.callbacks.Callback):
 class EpochCheckpoint(keras.callbacks.Callback):
     """After every epoch, the generator's and discriminator's weights in ``folder``: a run cut off
     by the end of a session leaves its last whole epoch behind (``generator.weights.h5`` loads
-    into ``nets.inpaint_generator()``); ``epoch.txt`` holds the epochs of this fit (not of the
-    runs before it that ``resume`` continued) and the seconds they took."""
+    into ``nets.inpaint_generator()``); ``epoch.txt`` holds the epochs since the generator last
+    came from a bundle (not those of the runs before it that ``resume`` continued) and the seconds
+    they took, across the sessions a ``go_on`` run spans."""
 
-    def __init__(self, gan: InpaintGAN, folder: Path, first_epoch: int = 0):
+    def __init__(self, gan: InpaintGAN, folder: Path, first_epoch: int = 0, seconds_before: float = 0.0):
         super().__init__()
-        self.gan, self.folder, self.first_epoch = gan, folder, first_epoch
+        self.gan, self.folder, self.first_epoch, self.seconds_before = gan, folder, first_epoch, seconds_before
 
     def on_train_begin(self, logs=None):
         self.start = time.time()
@@ -236,21 +237,30 @@ class EpochCheckpoint(keras.callbacks.Callback):
         self.folder.mkdir(parents=True, exist_ok=True)
         self.gan.generator.save_weights(self.folder / "generator.weights.h5")
         self.gan.discriminator.save_weights(self.folder / "discriminator.weights.h5")
-        (self.folder / "epoch.txt").write_text(f"{epoch + 1 - self.first_epoch} {time.time() - self.start:.1f}\n")
+        seconds = self.seconds_before + time.time() - self.start
+        (self.folder / "epoch.txt").write_text(f"{epoch + 1 - self.first_epoch} {seconds:.1f}\n")
+
+
+def read_checkpoint(folder: Path) -> tuple[int, float]:
+    """(epochs, seconds) of ``EpochCheckpoint``'s ``epoch.txt``."""
+    epochs, seconds = (float(word) for word in (folder / "epoch.txt").read_text().split())
+    return int(epochs), seconds
 
 
 class HoldThenDecay(keras.optimizers.schedules.LearningRateSchedule):
-    """pix2pix's schedule: ``rate`` for ``hold`` steps, then linearly down to 0 over ``decay`` steps."""
+    """pix2pix's schedule: ``rate`` for ``hold`` steps, then linearly down to 0 over ``decay`` steps.
+    ``start``: the steps already taken by the sessions before, when a run goes on from its
+    checkpoint with fresh optimizers (whose own step count starts again at 0)."""
 
-    def __init__(self, rate: float, hold: int, decay: int):
-        self.rate, self.hold, self.decay = rate, hold, max(decay, 1)
+    def __init__(self, rate: float, hold: int, decay: int, start: int = 0):
+        self.rate, self.hold, self.decay, self.start = rate, hold, max(decay, 1), start
 
     def __call__(self, step):
-        left = 1.0 - (tf.cast(step, tf.float32) - self.hold) / self.decay
+        left = 1.0 - (tf.cast(step + self.start, tf.float32) - self.hold) / self.decay
         return self.rate * tf.clip_by_value(left, 0.0, 1.0)
 
     def get_config(self) -> dict:
-        return {"rate": self.rate, "hold": self.hold, "decay": self.decay}
+        return {"rate": self.rate, "hold": self.hold, "decay": self.decay, "start": self.start}
 
 
 class TimeBudget(keras.callbacks.Callback):
@@ -268,13 +278,19 @@ class TimeBudget(keras.callbacks.Callback):
 
 def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs: Path, bundle: Path,
                 minutes: float | None = None, resume: bool = False, l1_weight: float = L1_WEIGHT,
-                line_weight: float = 0.0, reach_up: int = 0, reach_down: int = 0, decay: bool = False) -> Path:
+                line_weight: float = 0.0, reach_up: int = 0, reach_down: int = 0, decay: bool = False,
+                go_on: bool = False) -> Path:
     """Train the GAN at a constant rate (with ``decay``: constant for the first half of ``epochs``,
     then decaying linearly to zero, pix2pix's whole schedule in one run), or with ``resume``
     continue the bundled generator for ``epochs`` more with both rates decaying to zero.
+    ``go_on``: a ``decay`` run cut off by the end of a session goes on from its last checkpoint
+    in ``runs`` up to ``epochs`` in all, on the same schedule: training from scratch that takes
+    several sessions on a CPU. Adam's moments start afresh (with its bias correction), which is
+    why the checkpoint need not hold them.
     A smaller ``l1_weight`` leaves more of the generator's loss to the discriminator, which is what
     draws texture: L1 alone is minimised by the average mouth, a blur."""
-    keras.utils.set_random_seed(0)
+    if go_on and (resume or not decay):
+        raise ValueError("go_on continues a decay run from its checkpoint, not a resumed bundle")
     run_dir = runs / "inpaint"
     run_dir.mkdir(parents=True, exist_ok=True)
     train, val = load_split(cache, "train"), load_split(cache, "val")
@@ -282,7 +298,10 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
         train = {**train, "region": reached(train["region"], reach_up)}
     if reach_down:
         train = {**train, "region": reached_down(train["region"], reach_down)}
-    past = read_history(run_dir / "history.csv") if resume else []
+    past = read_history(run_dir / "history.csv") if resume or go_on else []
+    if go_on and len(past) >= epochs:
+        raise ValueError(f"{run_dir} has run {len(past)} of its {epochs} epochs already: bundle it with bundle-checkpoint")
+    keras.utils.set_random_seed(len(past) if go_on else 0)  # going on draws new batches, not its first epoch's again
     earlier = bundled_training(bundle, "inpaint") if resume else {}
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
     gan = InpaintGAN(nets.inpaint_generator(), nets.patch_discriminator(), l1_weight, line_weight)
@@ -301,17 +320,27 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
         rate = keras.optimizers.schedules.PolynomialDecay(2e-4, steps, end_learning_rate=0.0, power=1.0)
         print(f"resuming inpaint after epoch {len(past)}: {epochs} more epochs, {steps} steps, rate 2e-4 -> 0")
     elif decay:
-        steps = epochs * math.ceil(len(train["masked"]) / batch_size)
-        rate = HoldThenDecay(2e-4, steps // 2, steps - steps // 2)
+        steps_per_epoch = math.ceil(len(train["masked"]) / batch_size)
+        steps = epochs * steps_per_epoch
+        rate = HoldThenDecay(2e-4, steps // 2, steps - steps // 2, start=len(past) * steps_per_epoch)
+    chain_epochs, chain_seconds = 0, 0.0
+    if go_on:
+        chain_epochs, chain_seconds = read_checkpoint(run_dir / "checkpoint")
+        if chain_epochs != len(past):
+            raise ValueError(f"{run_dir}: the checkpoint holds {chain_epochs} epochs, the history {len(past)}")
+        gan.generator.load_weights(run_dir / "checkpoint" / "generator.weights.h5")
+        gan.discriminator.load_weights(run_dir / "checkpoint" / "discriminator.weights.h5")
+        print(f"going on from epoch {len(past)} of {epochs} ({chain_seconds / 3600:.1f} h so far)")
     gan.compile(keras.optimizers.Adam(rate, beta_1=0.5), keras.optimizers.Adam(rate, beta_1=0.5))
     samples = {key: val[key][:8] for key in ("masked", "region", "target")}
-    callbacks = [SampleGrid(gan, samples, run_dir / "samples"), EpochCheckpoint(gan, run_dir / "checkpoint", len(past)),
+    callbacks = [SampleGrid(gan, samples, run_dir / "samples"), EpochCheckpoint(gan, run_dir / "checkpoint", len(past) - chain_epochs, chain_seconds),
                  TimeBudget(minutes),
                  HistoryLog(run_dir / "history.csv", append=bool(past)),
                  keras.callbacks.TensorBoard(run_dir / "tensorboard", update_freq="epoch")]
     start = time.time()
     history = gan.fit(pairs_dataset(train, batch_size, True), validation_data=pairs_dataset(val, batch_size, False),
-                      epochs=len(past) + epochs, initial_epoch=len(past), callbacks=callbacks, verbose=2)
+                      epochs=epochs if go_on else len(past) + epochs, initial_epoch=len(past), callbacks=callbacks,
+                      verbose=2)
     seconds = time.time() - start
     gan.discriminator.save_weights(run_dir / "discriminator.weights.h5")
     stage = {**training_data(cache, train, len(val["source"])),
@@ -323,9 +352,11 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
                        + ("; rates decaying linearly to 0" if resume else "")
                        + ("; rates constant for half the epochs, then decaying linearly to 0" if decay and not resume else "")
                        + (f"; a fresh discriminator first trained alone for {warmup_steps} steps" if warmup_steps else ""),
-             "precision": precision, "batch_size": batch_size, "epochs_run": len(history.history["g_l1"]),
+             "precision": precision, "batch_size": batch_size, "epochs_run": chain_epochs + len(history.history["g_l1"]),
              "epochs_max": epochs, "time_budget_minutes": minutes,
-             "final_val_l1": float(history.history["val_g_l1"][-1]), "seconds": round(seconds, 1)}
+             "final_val_l1": float(history.history["val_g_l1"][-1]), "seconds": round(chain_seconds + seconds, 1)}
+    if go_on:
+        stage["recipe"] += f"; run over several sessions, going on from its checkpoint with fresh Adam moments (the last after epoch {len(past)})"
     if earlier:
         stage = {**stage, "epochs_run": earlier["epochs_run"] + stage["epochs_run"],
                  "seconds": round(earlier["seconds"] + seconds, 1), "continued_from": earlier}
@@ -352,7 +383,7 @@ def bundle_checkpoint(cache: Path, runs: Path, bundle: Path, command: str, recip
     (``EpochCheckpoint``), continuing the bundle's own training record: what a session that ran
     out of time ships or hands on. ``command`` and ``recipe``: the fit that was cut off."""
     folder = runs / "inpaint" / "checkpoint"
-    epochs, seconds = (float(word) for word in (folder / "epoch.txt").read_text().split())
+    epochs, seconds = read_checkpoint(folder)
     generator = nets.inpaint_generator()
     generator.load_weights(folder / "generator.weights.h5")
     earlier = bundled_training(bundle, "inpaint")
