@@ -201,6 +201,10 @@ def test_training_from_scratch_goes_on_from_its_checkpoint_on_the_same_schedule(
     assert training["epochs_run"] == 3 and "going on from its checkpoint" in training["recipe"]
     with pytest.raises(ValueError, match="3 of its 3 epochs"):
         gan.fit_inpaint(cache, go_on=True, **fit)
+    # Bundled halfway to be scored, its record is its own, not the bundle's it lands in.
+    gan.bundle_checkpoint(cache, runs, bundle, "python -m train fit inpaint --decay --go-on", "as above", from_scratch=True)
+    training = json.loads((bundle / "inpaint.json").read_text())["training"]
+    assert training["epochs_run"] == 3 and "continued_from" not in training
     # The schedule that goes on at step 10 gives each step the rate the whole run gives it.
     whole, going_on = gan.HoldThenDecay(2e-4, 6, 6), gan.HoldThenDecay(2e-4, 6, 6, start=10)
     assert [float(going_on(step)) for step in range(3)] == [float(whole(step)) for step in (10, 11, 12)]

@@ -104,6 +104,7 @@ def main(argv: list[str] | None = None) -> None:
     cut.add_argument("--bundle", type=Path, required=True, help="the bundle the fit continued (its JSON is extended)")
     cut.add_argument("--fit-command", required=True, help="the fit command that was cut off, for the JSON")
     cut.add_argument("--recipe", required=True, help="its losses and schedule in words, for the JSON")
+    cut.add_argument("--from-scratch", action="store_true", help="the fit started from scratch (--decay): its record replaces the bundle's")
 
     ev = commands.add_parser("evaluate", help="PSNR/SSIM of models and OpenCV inpainting on the test split")
     ev.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
@@ -203,7 +204,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "bundle-checkpoint":
         from train.gan import bundle_checkpoint
 
-        bundle_checkpoint(args.cache, args.runs, args.bundle, args.fit_command, args.recipe)
+        bundle_checkpoint(args.cache, args.runs, args.bundle, args.fit_command, args.recipe, args.from_scratch)
     elif args.command == "evaluate":
         from train.evaluate import evaluate
 

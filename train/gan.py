@@ -300,7 +300,7 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
         train = {**train, "region": reached_down(train["region"], reach_down)}
     past = read_history(run_dir / "history.csv") if resume or go_on else []
     if go_on and len(past) >= epochs:
-        raise ValueError(f"{run_dir} has run {len(past)} of its {epochs} epochs already: bundle it with bundle-checkpoint")
+        raise ValueError(f"{run_dir} has run {len(past)} of its {epochs} epochs already: the fit that ran its last one bundled it")
     keras.utils.set_random_seed(len(past) if go_on else 0)  # going on draws new batches, not its first epoch's again
     earlier = bundled_training(bundle, "inpaint") if resume else {}
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
@@ -378,21 +378,25 @@ def inpaint_spec(stage: dict) -> dict:
     }
 
 
-def bundle_checkpoint(cache: Path, runs: Path, bundle: Path, command: str, recipe: str) -> Path:
+def bundle_checkpoint(cache: Path, runs: Path, bundle: Path, command: str, recipe: str,
+                      from_scratch: bool = False) -> Path:
     """Bundle the generator a cut-off ``fit inpaint`` left after its last whole epoch
-    (``EpochCheckpoint``), continuing the bundle's own training record: what a session that ran
-    out of time ships or hands on. ``command`` and ``recipe``: the fit that was cut off."""
+    (``EpochCheckpoint``), continuing the bundle's own training record (``from_scratch``: replacing
+    it): what a session that ran out of time ships, hands on or scores halfway.
+    ``command`` and ``recipe``: the fit that was cut off."""
     folder = runs / "inpaint" / "checkpoint"
     epochs, seconds = read_checkpoint(folder)
     generator = nets.inpaint_generator()
     generator.load_weights(folder / "generator.weights.h5")
-    earlier = bundled_training(bundle, "inpaint")
+    earlier = {} if from_scratch else bundled_training(bundle, "inpaint")
     history = read_history(runs / "inpaint" / "history.csv")
     train, val = load_split(cache, "train"), load_split(cache, "val")
     stage = {**training_data(cache, train, len(val["source"])), "command": command,
              "recipe": recipe + f"; cut off after epoch {epochs:.0f}, bundled from its checkpoint",
              "epochs_run": int(earlier.get("epochs_run", 0) + epochs), "final_val_l1": history[-1].get("val_g_l1"),
-             "seconds": round(earlier.get("seconds", 0.0) + seconds, 1), "continued_from": earlier}
+             "seconds": round(earlier.get("seconds", 0.0) + seconds, 1)}
+    if earlier:
+        stage["continued_from"] = earlier
     return save_bundle(nets.inpaint_generator, generator, bundle, inpaint_spec(stage), storage="bfloat16")
 
 
