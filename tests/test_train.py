@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -178,10 +179,15 @@ def test_mask_aware_models_train_and_keep_every_real_pixel(prepared, tmp_path):
         assert np.allclose(mixed.astype(np.float32), expected, rtol=1e-2, atol=1e-3)
 
 
-def test_training_from_scratch_goes_on_from_its_checkpoint_on_the_same_schedule(prepared, tmp_path):
+def test_training_from_scratch_goes_on_from_its_checkpoint_on_the_same_schedule(prepared, tmp_path, monkeypatch):
     """A run from scratch that one session cannot finish: cut off after its first epoch, it goes
     on from the checkpoint in a later session, up to its epochs in all."""
     from train import gan
+
+    loaded = []
+    load_weights = keras.Model.load_weights
+    monkeypatch.setattr(keras.Model, "load_weights",
+                        lambda model, path, *args, **kwargs: loaded.append(Path(path).name) or load_weights(model, path, *args, **kwargs))
 
     cache, _ = prepared
     runs, bundle = tmp_path / "runs", tmp_path / "weights"
@@ -193,6 +199,7 @@ def test_training_from_scratch_goes_on_from_its_checkpoint_on_the_same_schedule(
     assert gan.read_checkpoint(cut)[0] == 1 and len(read_history(runs / "inpaint" / "history.csv")) == 1
     first_epoch = (cut / "generator.weights.h5").read_bytes()
     gan.fit_inpaint(cache, go_on=True, **fit)
+    assert loaded == ["generator.weights.h5", "discriminator.weights.h5"]  # both networks from epoch 1's checkpoint
     history = read_history(runs / "inpaint" / "history.csv")
     assert [row["epoch"] for row in history] == [0, 1, 2]
     assert gan.read_checkpoint(cut)[0] == 3 and (cut / "generator.weights.h5").read_bytes() != first_epoch

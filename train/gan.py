@@ -290,7 +290,7 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
     A smaller ``l1_weight`` leaves more of the generator's loss to the discriminator, which is what
     draws texture: L1 alone is minimised by the average mouth, a blur."""
     if go_on and (resume or not decay):
-        raise ValueError("go_on continues a decay run from its checkpoint, not a resumed bundle")
+        raise ValueError("go_on goes on with a decay run from its checkpoint; it does not resume a bundle")
     run_dir = runs / "inpaint"
     run_dir.mkdir(parents=True, exist_ok=True)
     train, val = load_split(cache, "train"), load_split(cache, "val")
@@ -333,7 +333,8 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
         print(f"going on from epoch {len(past)} of {epochs} ({chain_seconds / 3600:.1f} h so far)")
     gan.compile(keras.optimizers.Adam(rate, beta_1=0.5), keras.optimizers.Adam(rate, beta_1=0.5))
     samples = {key: val[key][:8] for key in ("masked", "region", "target")}
-    callbacks = [SampleGrid(gan, samples, run_dir / "samples"), EpochCheckpoint(gan, run_dir / "checkpoint", len(past) - chain_epochs, chain_seconds),
+    callbacks = [SampleGrid(gan, samples, run_dir / "samples"),
+                 EpochCheckpoint(gan, run_dir / "checkpoint", 0 if go_on else len(past), chain_seconds),
                  TimeBudget(minutes),
                  HistoryLog(run_dir / "history.csv", append=bool(past)),
                  keras.callbacks.TensorBoard(run_dir / "tensorboard", update_freq="epoch")]
