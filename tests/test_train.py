@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -185,9 +184,8 @@ def test_training_from_scratch_goes_on_from_its_checkpoint_on_the_same_schedule(
     from train import gan
 
     loaded = []
-    load_weights = keras.Model.load_weights
-    monkeypatch.setattr(keras.Model, "load_weights",
-                        lambda model, path, *args, **kwargs: loaded.append(Path(path).name) or load_weights(model, path, *args, **kwargs))
+    load_weights = gan.load_weights_in_parts
+    monkeypatch.setattr(gan, "load_weights_in_parts", lambda model, folder, stem: loaded.append(stem) or load_weights(model, folder, stem))
 
     cache, _ = prepared
     runs, bundle = tmp_path / "runs", tmp_path / "weights"
@@ -197,12 +195,15 @@ def test_training_from_scratch_goes_on_from_its_checkpoint_on_the_same_schedule(
     gan.fit_inpaint(cache, minutes=0, **fit)  # the time budget stops it after epoch 1
     cut = runs / "inpaint" / "checkpoint"
     assert gan.read_checkpoint(cut)[0] == 1 and len(read_history(runs / "inpaint" / "history.csv")) == 1
-    first_epoch = (cut / "generator.weights.h5").read_bytes()
+    def generator_bytes() -> bytes:
+        return b"".join(path.read_bytes() for path in gan.weight_parts(cut, "generator"))
+
+    first_epoch = generator_bytes()
     gan.fit_inpaint(cache, go_on=True, **fit)
-    assert loaded == ["generator.weights.h5", "discriminator.weights.h5"]  # both networks from epoch 1's checkpoint
+    assert loaded == ["generator", "discriminator"]  # both networks from epoch 1's checkpoint
     history = read_history(runs / "inpaint" / "history.csv")
     assert [row["epoch"] for row in history] == [0, 1, 2]
-    assert gan.read_checkpoint(cut)[0] == 3 and (cut / "generator.weights.h5").read_bytes() != first_epoch
+    assert gan.read_checkpoint(cut)[0] == 3 and generator_bytes() != first_epoch
     assert (runs / "inpaint" / "samples" / "epoch_003.png").exists()
     training = json.loads((bundle / "inpaint.json").read_text())["training"]
     assert training["epochs_run"] == 3 and "going on from its checkpoint" in training["recipe"]
@@ -215,6 +216,22 @@ def test_training_from_scratch_goes_on_from_its_checkpoint_on_the_same_schedule(
     # The schedule that goes on at step 10 gives each step the rate the whole run gives it.
     whole, going_on = gan.HoldThenDecay(2e-4, 6, 6), gan.HoldThenDecay(2e-4, 6, 6, start=10)
     assert [float(going_on(step)) for step in range(3)] == [float(whole(step)) for step in (10, 11, 12)]
+
+
+def test_a_checkpoint_is_kept_in_files_a_space_takes_without_lfs_and_loads_back_exactly(tmp_path):
+    from train import gan, nets
+
+    generator = nets.inpaint_generator()
+    gan.save_weights_in_parts(generator, tmp_path, "generator")
+    parts = gan.weight_parts(tmp_path, "generator")
+    assert len(parts) > 1 and all(path.stat().st_size < 10_000_000 for path in parts)
+    restored = nets.inpaint_generator()
+    gan.load_weights_in_parts(restored, tmp_path, "generator")
+    assert all(np.array_equal(a, b) for a, b in zip(generator.get_weights(), restored.get_weights()))
+    # Saved again in fewer parts, the parts left over from before are gone.
+    (tmp_path / "generator.part9.npz").write_bytes(b"stale")
+    gan.save_weights_in_parts(generator, tmp_path, "generator")
+    assert gan.weight_parts(tmp_path, "generator") == parts
 
 
 def test_discriminator_warm_up_trains_the_discriminator_alone(prepared):

@@ -219,10 +219,44 @@ class SampleGrid(keras.callbacks.Callback):
         cv2.imwrite(str(self.folder / f"epoch_{epoch + 1:03d}.png"), cv2.cvtColor(np.concatenate(rows, axis=0), cv2.COLOR_RGB2BGR))
 
 
+PART_BYTES = 9_000_000  # a checkpoint file's most: a Hugging Face Space takes files under 10 MB without LFS
+
+
+def save_weights_in_parts(model: keras.Model, folder: Path, stem: str) -> None:
+    """``model``'s weights, float32 as trained, in ``stem.partN.npz`` files of at most ``PART_BYTES``
+    of whole arrays: a checkpoint committed so the next session goes on exactly where this one
+    stopped, in files the repo can hold (the generator is 21 MB)."""
+    parts: list[list[np.ndarray]] = [[]]
+    for array in model.get_weights():
+        if parts[-1] and sum(a.nbytes for a in parts[-1]) + array.nbytes > PART_BYTES:
+            parts.append([])
+        parts[-1].append(array)
+    for i, arrays in enumerate(parts):
+        np.savez(folder / f"{stem}.part{i}.npz", *arrays)
+    for stale in weight_parts(folder, stem)[len(parts):]:
+        stale.unlink()
+
+
+def weight_parts(folder: Path, stem: str) -> list[Path]:
+    return sorted(folder.glob(f"{stem}.part*.npz"), key=lambda path: int(path.suffixes[-2][len(".part"):]))
+
+
+def load_weights_in_parts(model: keras.Model, folder: Path, stem: str) -> None:
+    """Set ``model``'s weights from ``save_weights_in_parts``' files."""
+    parts = weight_parts(folder, stem)
+    if not parts:
+        raise FileNotFoundError(f"no {stem}.part*.npz in {folder}")
+    arrays = []
+    for path in parts:
+        with np.load(path) as part:
+            arrays += [part[f"arr_{i}"] for i in range(len(part.files))]
+    model.set_weights(arrays)
+
+
 class EpochCheckpoint(keras.callbacks.Callback):
     """After every epoch, the generator's and discriminator's weights in ``folder``: a run cut off
-    by the end of a session leaves its last whole epoch behind (``generator.weights.h5`` loads
-    into ``nets.inpaint_generator()``); ``epoch.txt`` holds the epochs since the generator last
+    by the end of a session leaves its last whole epoch behind (``load_weights_in_parts`` loads
+    them into ``nets.inpaint_generator()``); ``epoch.txt`` holds the epochs since the generator last
     came from a bundle (not those of the runs before it that ``resume`` continued) and the seconds
     they took, across the sessions a ``go_on`` run spans."""
 
@@ -235,8 +269,8 @@ class EpochCheckpoint(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.gan.generator.save_weights(self.folder / "generator.weights.h5")
-        self.gan.discriminator.save_weights(self.folder / "discriminator.weights.h5")
+        save_weights_in_parts(self.gan.generator, self.folder, "generator")
+        save_weights_in_parts(self.gan.discriminator, self.folder, "discriminator")
         seconds = self.seconds_before + time.time() - self.start
         (self.folder / "epoch.txt").write_text(f"{epoch + 1 - self.first_epoch} {seconds:.1f}\n")
 
@@ -328,8 +362,8 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
         chain_epochs, chain_seconds = read_checkpoint(run_dir / "checkpoint")
         if chain_epochs != len(past):
             raise ValueError(f"{run_dir}: the checkpoint holds {chain_epochs} epochs, the history {len(past)}")
-        gan.generator.load_weights(run_dir / "checkpoint" / "generator.weights.h5")
-        gan.discriminator.load_weights(run_dir / "checkpoint" / "discriminator.weights.h5")
+        load_weights_in_parts(gan.generator, run_dir / "checkpoint", "generator")
+        load_weights_in_parts(gan.discriminator, run_dir / "checkpoint", "discriminator")
         print(f"going on from epoch {len(past)} of {epochs} ({chain_seconds / 3600:.1f} h so far)")
     gan.compile(keras.optimizers.Adam(rate, beta_1=0.5), keras.optimizers.Adam(rate, beta_1=0.5))
     samples = {key: val[key][:8] for key in ("masked", "region", "target")}
@@ -388,7 +422,7 @@ def bundle_checkpoint(cache: Path, runs: Path, bundle: Path, command: str, recip
     folder = runs / "inpaint" / "checkpoint"
     epochs, seconds = read_checkpoint(folder)
     generator = nets.inpaint_generator()
-    generator.load_weights(folder / "generator.weights.h5")
+    load_weights_in_parts(generator, folder, "generator")
     earlier = {} if from_scratch else bundled_training(bundle, "inpaint")
     history = read_history(runs / "inpaint" / "history.csv")
     train, val = load_split(cache, "train"), load_split(cache, "val")
