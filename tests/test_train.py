@@ -195,6 +195,7 @@ def test_training_from_scratch_goes_on_from_its_checkpoint_on_the_same_schedule(
     gan.fit_inpaint(cache, minutes=0, **fit)  # the time budget stops it after epoch 1
     cut = runs / "inpaint" / "checkpoint"
     assert gan.read_checkpoint(cut)[0] == 1 and len(read_history(runs / "inpaint" / "history.csv")) == 1
+
     def generator_bytes() -> bytes:
         return b"".join(path.read_bytes() for path in gan.weight_parts(cut, "generator"))
 

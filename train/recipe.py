@@ -85,7 +85,8 @@ def train_all(data: Path, cache_root: Path, bundle: Path, runs: Path, reports: P
     if "face-check" in model_names:
         from train.face_check import fit_face_check
 
-        checked = fit_face_check(face_folders(data, recipe.mask_cache), bundle / "detector", recipe.mask_cache.sizes, seed=seed, **recipe.face_check)
+        checked = fit_face_check(face_folders(data, recipe.mask_cache), bundle / "detector", recipe.mask_cache.sizes,
+                                 seed=seed, **recipe.face_check)
         metrics["face-check"] = checked["metrics"]
     return metrics
 

@@ -34,8 +34,8 @@ MIN_CONFIDENCE = 0.6
 # not in tiles, and each face they find must pass ``unmask.face_check``. At 0.45, 23 more real_masked/
 # photos get a face the app would unmask, and 9 faceless pictures get one (a cat, coins, the moon, a
 # clock...); the face check lets 10 of the 23 and none of the 9 through. 0.35 and 0.40 found fewer
-# real faces, a less sure one getting in first. Tiles found
-# nothing more there and took two thirds of the time (docs/performance.md, 2026-12-07).
+# real faces, a less sure one getting in first. Tiles found nothing more there and took two thirds
+# of the time (docs/performance.md, 2026-12-07).
 LAST_LOOK_CONFIDENCE = 0.45
 OVERLAP = 0.3  # boxes overlapping more than this (IoU) are one face, merged weighted by score
 # The full-range network is skipped when the short-range one found a face of at least this share
