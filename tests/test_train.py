@@ -379,3 +379,16 @@ def test_the_history_widens_its_columns_when_a_resumed_run_logs_a_new_term(tmp_p
     fresh.on_train_begin()
     fresh.on_epoch_end(0, {"g_l1": 0.3})
     assert read_history(path) == [{"epoch": 0, "g_l1": 0.3}]
+
+
+def test_training_precision_auto_takes_bfloat16_only_where_it_is_fast(monkeypatch):
+    from train import fit
+
+    monkeypatch.setattr(fit.tf.config, "list_physical_devices", lambda kind=None: [])
+    monkeypatch.setattr(fit, "cpu_has_fast_bfloat16", lambda: True)
+    assert fit.training_precision("auto") == "bfloat16"
+    monkeypatch.setattr(fit, "cpu_has_fast_bfloat16", lambda: False)
+    assert fit.training_precision("auto") == "float32"
+    assert fit.training_precision("bfloat16") == "bfloat16"
+    monkeypatch.setattr(fit.tf.config, "list_physical_devices", lambda kind=None: ["GPU:0"])
+    assert fit.training_precision("auto") == "bfloat16"

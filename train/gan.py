@@ -281,7 +281,7 @@ def read_checkpoint(folder: Path) -> tuple[int, float]:
     return int(epochs), seconds
 
 
-GOING_ON_QUIET_STEPS = 200  # steps at rate 0 that refill Adam's moments when a run goes on
+GOING_ON_QUIET_STEPS = 50  # steps at rate 0 that refill Adam's moments when a run goes on
 
 
 class HoldThenDecay(keras.optimizers.schedules.LearningRateSchedule):
