@@ -15,7 +15,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 DEFAULT_DATA = Path("../shared/data")
 DEFAULT_CACHE = Path("build/data")
 PRECISION_HELP = ("auto (default): mixed bfloat16 on a GPU or a CPU with AMX or AVX512-BF16, where it is several "
-                  "times faster; float32 elsewhere (bfloat16 is emulated on AVX2, 11x slower)")
+                  "times faster; float32 elsewhere (bfloat16 is emulated on AVX2, 9x slower)")
 
 
 def faces_count(text: str) -> int:
