@@ -38,9 +38,9 @@ def forward_ms(size: int, precision: str, repeats: int) -> tuple[float, float, f
     import keras
     import tensorflow as tf
 
-    from train import nets
+    from train import fit, nets
 
-    keras.mixed_precision.set_global_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
+    fit.compute_in(precision)
     generator = nets.inpaint_generator(size=size)
     keras.mixed_precision.set_global_policy("float32")
     run = tf.function(lambda x: generator(x, training=False), input_signature=[tf.TensorSpec((1, size, size, 4))])

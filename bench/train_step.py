@@ -25,9 +25,9 @@ def time_steps(precision: str, steps: int, batch_size: int) -> float:
     import numpy as np
     import tensorflow as tf
 
-    from train import gan, nets
+    from train import fit, gan, nets
 
-    keras.mixed_precision.set_global_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
+    fit.compute_in(precision)
     model = gan.InpaintGAN(nets.inpaint_generator(), nets.patch_discriminator(), 60, 600)
     model.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
     rng = np.random.default_rng(0)

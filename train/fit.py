@@ -34,6 +34,11 @@ def training_precision(requested: str) -> str:
     return "bfloat16" if cpu_has_fast_bfloat16() or tf.config.list_physical_devices("GPU") else "float32"
 
 
+def compute_in(precision: str) -> None:
+    """Build the networks made after this to compute in ``precision`` ("bfloat16": mixed, weights float32)."""
+    keras.mixed_precision.set_global_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
+
+
 def pairs(data: dict[str, np.ndarray], model: str) -> tuple[np.ndarray, np.ndarray]:
     """(masked input, target) as uint8; the sketch target gets a channel axis."""
     target = data["target"] if model == "rgb2rgb" else data["sketch"][..., None]
@@ -63,7 +68,7 @@ def fit_seed_model(model_name: str, cache: Path, epochs: int | None, batch_size:
     x_train, y_train = pairs(train, model_name)
     x_val, y_val = pairs(val, model_name)
 
-    keras.mixed_precision.set_global_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
+    compute_in(precision)
     model = nets.seed_unet(OUTPUTS[model_name], name=model_name)
     best, last = run_dir / "best.weights.h5", run_dir / "last.weights.h5"
     learning_rate = past[-1]["learning_rate"] if past else 0.002

@@ -20,7 +20,7 @@ import tensorflow as tf
 from tqdm import tqdm
 
 from train import nets
-from train.fit import HistoryLog, bundled_training, read_history, save_bundle, training_data
+from train.fit import HistoryLog, bundled_training, compute_in, read_history, save_bundle, training_data
 from train.prepare import load_split
 from unmask import frame
 from unmask.kinds import REGION_GROWTH, Inpaint
@@ -345,7 +345,7 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
         raise ValueError(f"{run_dir} has run {len(past)} of its {epochs} epochs already: the fit that ran its last one bundled it")
     keras.utils.set_random_seed(len(past) if go_on else 0)  # going on draws new batches, not its first epoch's again
     earlier = bundled_training(bundle, "inpaint") if resume else {}
-    keras.mixed_precision.set_global_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
+    compute_in(precision)
     gan = InpaintGAN(nets.inpaint_generator(), nets.patch_discriminator(), l1_weight, line_weight)
     rate: float | keras.optimizers.schedules.LearningRateSchedule = 2e-4
     warmup_steps = 0
@@ -473,7 +473,7 @@ def fit_masknet(cache: Path, epochs: int, batch_size: int, precision: str, runs:
     keras.utils.set_random_seed(0)
     run_dir = runs / "masknet"
     train, val = load_split(cache, "train"), load_split(cache, "val")
-    keras.mixed_precision.set_global_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
+    compute_in(precision)
     model = nets.mask_segmenter()
     model.compile(keras.optimizers.Adam(1e-3), loss=region_loss, metrics=[keras.metrics.BinaryIoU(target_class_ids=[1], name="iou")])
 
