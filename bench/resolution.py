@@ -35,14 +35,13 @@ LARGE = 256
 
 def forward_ms(size: int, precision: str, repeats: int) -> tuple[float, float, float, int]:
     """Median (p25, p75) ms of one forward pass of the generator built for ``size``, and its parameters."""
-    import keras
     import tensorflow as tf
 
     from train import fit, nets
 
     fit.compute_in(precision)
     generator = nets.inpaint_generator(size=size)
-    keras.mixed_precision.set_global_policy("float32")
+    fit.compute_in("float32")
     run = tf.function(lambda x: generator(x, training=False), input_signature=[tf.TensorSpec((1, size, size, 4))])
     batch = tf.constant(np.random.default_rng(0).random((1, size, size, 4), np.float32))
     for _ in range(3):

@@ -51,7 +51,7 @@ def main() -> None:
         def on_epoch_end(self, epoch, logs=None):
             rows.append((f"training, {args.steps} batches", epoch + 1, *rss_mib()))
 
-    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    fit.compute_in("bfloat16")
     model = nets.seed_unet(3)
     model.compile(optimizer=keras.optimizers.Adam(0.002), loss="binary_crossentropy")
     model.fit(pipeline.repeat(), steps_per_epoch=args.steps, epochs=args.epochs, callbacks=[Memory()], verbose=0)

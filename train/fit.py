@@ -18,7 +18,7 @@ import tensorflow as tf
 from train import augment, nets
 from train.prepare import load_split
 from unmask import frame
-from unmask.models import cpu_has_fast_bfloat16
+from unmask.models import cpu_has_fast_bfloat16, keras_policy
 from unmask.weights import sha256_of
 
 SEED_EPOCHS = {"rgb2rgb": 50, "rgb2sketch": 100}
@@ -36,7 +36,7 @@ def training_precision(requested: str) -> str:
 
 def compute_in(precision: str) -> None:
     """Build the networks made after this to compute in ``precision`` ("bfloat16": mixed, weights float32)."""
-    keras.mixed_precision.set_global_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
+    keras.mixed_precision.set_global_policy(keras_policy(precision))
 
 
 def pairs(data: dict[str, np.ndarray], model: str) -> tuple[np.ndarray, np.ndarray]:

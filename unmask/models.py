@@ -62,6 +62,11 @@ def choose_precision(requested: str | None = None) -> str:
     return requested
 
 
+def keras_policy(precision: str) -> str:
+    """The Keras dtype policy that computes in ``precision``: bfloat16 is mixed (weights stay float32)."""
+    return "mixed_bfloat16" if precision == "bfloat16" else "float32"
+
+
 def _dtype_policy(name: str) -> dict:
     return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": name}, "registered_name": None}
 
@@ -108,7 +113,7 @@ class FaceModel:
         # On CPUs with AMX the same weights run in bfloat16, elsewhere in float32, whatever
         # precision they were stored in (large models are stored as bfloat16 to stay small).
         self.precision = choose_precision(precision)
-        self.model = _load_keras(self.weights.path, "mixed_bfloat16" if self.precision == "bfloat16" else "float32")
+        self.model = _load_keras(self.weights.path, keras_policy(self.precision))
         self.input_channels = int(self.model.input_shape[-1])
         self._forwards: dict[tuple[int, int], Callable] = {}  # by crop height and width, see ``forward``
 
