@@ -221,6 +221,41 @@ def test_training_from_scratch_goes_on_from_its_checkpoint_on_the_same_schedule(
     assert [float(going_on(step)) for step in (1, 2)] == [float(whole(step)) for step in (11, 12)]
 
 
+def test_training_cut_mid_epoch_goes_on_at_the_step_it_stopped(prepared, tmp_path, monkeypatch):
+    """A session whose time runs out partway through an epoch keeps the steps it took; the next
+    finishes that epoch with the steps left, at the rates the whole run gives those steps."""
+    from train import gan
+
+    steps_taken, schedules = [], []
+    count_step, hold_then_decay = gan.SessionCheckpoint.on_train_batch_end, gan.HoldThenDecay
+    monkeypatch.setattr(gan.SessionCheckpoint, "on_train_batch_end",
+                        lambda self, batch, logs=None: steps_taken.append(batch) or count_step(self, batch, logs))
+    monkeypatch.setattr(gan, "HoldThenDecay", lambda *args, **kwargs: schedules.append(kwargs) or hold_then_decay(*args, **kwargs))
+
+    cache, _ = prepared
+    runs, bundle = tmp_path / "runs", tmp_path / "weights"
+    steps_per_epoch = -(-len(prepare.load_split(cache, "train")["masked"]) // 4)
+    assert steps_per_epoch > 1
+    fit = dict(epochs=2, batch_size=4, precision="float32", runs=runs, bundle=bundle, decay=True)
+    with pytest.raises(ValueError, match="give minutes"):
+        gan.fit_inpaint(cache, mid_epoch=True, **fit)
+    gan.fit_inpaint(cache, minutes=0, mid_epoch=True, **fit)  # out of time after its first step
+    cut = runs / "inpaint" / "checkpoint"
+    assert len(steps_taken) == 1 and gan.read_checkpoint(cut)[0] == pytest.approx(1 / steps_per_epoch, abs=1e-6)
+    assert read_history(runs / "inpaint" / "history.csv") == []  # no epoch ended
+    training = json.loads((bundle / "inpaint.json").read_text())["training"]
+    assert training["epochs_run"] == pytest.approx(1 / steps_per_epoch, abs=1e-6) and training["final_val_l1"] is None
+
+    steps_taken.clear()
+    gan.fit_inpaint(cache, go_on=True, **fit)
+    assert len(steps_taken) == 2 * steps_per_epoch - 1  # the rest of epoch 1, then epoch 2
+    assert schedules[-1]["start"] == 1 and schedules[-1]["quiet"] > 0
+    assert [row["epoch"] for row in read_history(runs / "inpaint" / "history.csv")] == [0, 1]
+    assert gan.read_checkpoint(cut)[0] == 2
+    training = json.loads((bundle / "inpaint.json").read_text())["training"]
+    assert training["epochs_run"] == 2 and f"(the last after epoch {1 / steps_per_epoch:g})" in training["recipe"]
+
+
 def test_a_checkpoint_is_kept_in_files_a_space_takes_without_lfs_and_loads_back_exactly(tmp_path):
     from train import gan, nets
 

@@ -81,6 +81,8 @@ def main(argv: list[str] | None = None) -> None:
     fit.add_argument("--reach-down", type=int, default=0,
                      help="inpaint: run each training region on a random 0..N px further down, as a mask that ends on the neck does")
     fit.add_argument("--minutes", type=float, default=None, help="inpaint: stop after the epoch that passes this budget")
+    fit.add_argument("--mid-epoch", action="store_true",
+                     help="inpaint with --minutes: stop at the step the budget runs out, not at the epoch's end; --go-on picks up there")
     fit.add_argument("--decay", action="store_true",
                      help="inpaint from scratch: rates constant for half of --epochs, then decaying to 0 (train all's schedule)")
     fit.add_argument("--go-on", action="store_true",
@@ -194,7 +196,7 @@ def main(argv: list[str] | None = None) -> None:
             else:
                 gan.fit_inpaint(args.cache, epochs, args.batch_size, args.precision, args.runs, args.bundle, args.minutes,
                                 args.resume, args.l1_weight, args.line_weight, args.reach_up,
-                                args.reach_down, args.decay, args.go_on)
+                                args.reach_down, args.decay, args.go_on, args.mid_epoch)
     elif args.command == "face-check":
         from train.face_check import fit_face_check
         from train.recipe import RECIPES

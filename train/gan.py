@@ -253,32 +253,59 @@ def load_weights_in_parts(model: keras.Model, folder: Path, stem: str) -> None:
     model.set_weights(arrays)
 
 
-class EpochCheckpoint(keras.callbacks.Callback):
-    """After every epoch, the generator's and discriminator's weights in ``folder``: a run cut off
-    by the end of a session leaves its last whole epoch behind (``load_weights_in_parts`` loads
-    them into ``nets.inpaint_generator()``); ``epoch.txt`` holds the epochs since the generator last
-    came from a bundle (not those of the runs before it that ``resume`` continued) and the seconds
-    they took, across the sessions a ``go_on`` run spans."""
+class OutOfTime(Exception):
+    """The session's time ran out partway through an epoch; ``SessionCheckpoint`` saved the steps taken."""
 
-    def __init__(self, gan: InpaintGAN, folder: Path, first_epoch: int = 0, seconds_before: float = 0.0):
+
+class SessionCheckpoint(keras.callbacks.Callback):
+    """Training that spans sessions. After every epoch, the generator's and discriminator's weights
+    in ``folder`` (``load_weights_in_parts`` loads them into ``nets.inpaint_generator()``) and
+    ``epoch.txt``: the epochs since the generator last came from a bundle (not those of the runs
+    before it that ``resume`` continued; a fraction when cut mid-epoch) and the seconds they took,
+    across the sessions a ``go_on`` run spans.
+    ``minutes``: the session's budget. Training stops after the epoch during which it runs out, or
+    with ``mid_epoch`` at the step it runs out, saved as above and ended by ``OutOfTime``: on a CPU
+    where an epoch takes an hour and a half, waiting for its end wastes up to that much of a session."""
+
+    def __init__(self, gan: InpaintGAN, folder: Path, steps_per_epoch: int, first_epoch: int = 0,
+                 seconds_before: float = 0.0, steps_before: int = 0, minutes: float | None = None,
+                 mid_epoch: bool = False):
         super().__init__()
-        self.gan, self.folder, self.first_epoch, self.seconds_before = gan, folder, first_epoch, seconds_before
-
-    def on_train_begin(self, logs=None):
+        self.gan, self.folder, self.steps_per_epoch, self.first_epoch = gan, folder, steps_per_epoch, first_epoch
+        self.seconds_before, self.steps, self.mid_epoch = seconds_before, steps_before, mid_epoch
+        self.budget = None if minutes is None else minutes * 60
         self.start = time.time()
 
+    def out_of_time(self) -> bool:
+        return self.budget is not None and time.time() - self.start > self.budget
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.steps += 1
+        if self.mid_epoch and self.out_of_time() and self.steps < self.steps_per_epoch:
+            self.save(self.epoch + self.steps / self.steps_per_epoch)
+            raise OutOfTime(f"out of time {self.steps} of {self.steps_per_epoch} steps into epoch {self.epoch + 1}: checkpoint saved")
+
     def on_epoch_end(self, epoch, logs=None):
+        self.steps = 0
+        self.save(epoch + 1)
+        if self.out_of_time():
+            self.model.stop_training = True
+
+    def save(self, epochs: float) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         save_weights_in_parts(self.gan.generator, self.folder, "generator")
         save_weights_in_parts(self.gan.discriminator, self.folder, "discriminator")
         seconds = self.seconds_before + time.time() - self.start
-        (self.folder / "epoch.txt").write_text(f"{epoch + 1 - self.first_epoch} {seconds:.1f}\n")
+        (self.folder / "epoch.txt").write_text(f"{round(epochs - self.first_epoch, 6)} {seconds:.1f}\n")
 
 
-def read_checkpoint(folder: Path) -> tuple[int, float]:
-    """(epochs, seconds) of ``EpochCheckpoint``'s ``epoch.txt``."""
+def read_checkpoint(folder: Path) -> tuple[float, float]:
+    """(epochs, seconds) of ``SessionCheckpoint``'s ``epoch.txt``."""
     epochs, seconds = (float(word) for word in (folder / "epoch.txt").read_text().split())
-    return int(epochs), seconds
+    return int(epochs) if epochs.is_integer() else epochs, seconds
 
 
 GOING_ON_QUIET_STEPS = 50  # steps at rate 0 that refill Adam's moments when a run goes on
@@ -304,23 +331,10 @@ class HoldThenDecay(keras.optimizers.schedules.LearningRateSchedule):
         return {"rate": self.rate, "hold": self.hold, "decay": self.decay, "start": self.start, "quiet": self.quiet}
 
 
-class TimeBudget(keras.callbacks.Callback):
-    """Stop after the epoch during which ``minutes`` have passed: training that fits a session."""
-
-    def __init__(self, minutes: float | None):
-        super().__init__()
-        self.seconds = None if minutes is None else minutes * 60
-        self.start = time.time()
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self.seconds is not None and time.time() - self.start > self.seconds:
-            self.model.stop_training = True
-
-
 def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs: Path, bundle: Path,
                 minutes: float | None = None, resume: bool = False, l1_weight: float = L1_WEIGHT,
                 line_weight: float = 0.0, reach_up: int = 0, reach_down: int = 0, decay: bool = False,
-                go_on: bool = False) -> Path:
+                go_on: bool = False, mid_epoch: bool = False) -> Path:
     """Train the GAN at a constant rate (with ``decay``: constant for the first half of ``epochs``,
     then decaying linearly to zero, pix2pix's whole schedule in one run), or with ``resume``
     continue the bundled generator for ``epochs`` more with both rates decaying to zero.
@@ -328,11 +342,14 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
     in ``runs`` up to ``epochs`` in all, on the same schedule: training from scratch that takes
     several sessions on a CPU. Adam's moments start afresh and fill during the first
     ``GOING_ON_QUIET_STEPS`` steps at rate 0 (``HoldThenDecay``), which is why the checkpoint
-    need not hold them (56 MB more each session).
+    need not hold them (56 MB more each session). An epoch that ``mid_epoch`` cut short is finished
+    first, its remaining steps drawn from a fresh shuffle.
     A smaller ``l1_weight`` leaves more of the generator's loss to the discriminator, which is what
     draws texture: L1 alone is minimised by the average mouth, a blur."""
     if go_on and (resume or not decay):
         raise ValueError("go_on goes on with a decay run from its checkpoint; it does not resume a bundle")
+    if mid_epoch and minutes is None:
+        raise ValueError("mid_epoch stops when the minutes run out: give minutes")
     run_dir = runs / "inpaint"
     run_dir.mkdir(parents=True, exist_ok=True)
     train, val = load_split(cache, "train"), load_split(cache, "val")
@@ -343,7 +360,13 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
     past = read_history(run_dir / "history.csv") if resume or go_on else []
     if go_on and len(past) >= epochs:
         raise ValueError(f"{run_dir} has run {len(past)} of its {epochs} epochs already: the fit that ran its last one bundled it")
-    keras.utils.set_random_seed(len(past) if go_on else 0)  # going on draws new batches, not its first epoch's again
+    steps_per_epoch = math.ceil(len(train["masked"]) / batch_size)
+    chain_epochs, chain_seconds = read_checkpoint(run_dir / "checkpoint") if go_on else (0.0, 0.0)
+    if go_on and math.floor(chain_epochs) != len(past):
+        raise ValueError(f"{run_dir}: the checkpoint holds {chain_epochs} epochs, the history {len(past)}")
+    steps_into_epoch = round((chain_epochs - len(past)) * steps_per_epoch) if go_on else 0
+    # Going on draws new batches, not its first epoch's again (nor, mid-epoch, the steps already taken).
+    keras.utils.set_random_seed(len(past) + 1000 * steps_into_epoch if go_on else 0)
     earlier = bundled_training(bundle, "inpaint") if resume else {}
     compute_in(precision)
     gan = InpaintGAN(nets.inpaint_generator(), nets.patch_discriminator(), l1_weight, line_weight)
@@ -351,7 +374,6 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
     warmup_steps = 0
     if resume:
         gan.generator.set_weights(keras.saving.load_model(bundle / "inpaint.keras", compile=False).get_weights())
-        steps_per_epoch = math.ceil(len(train["masked"]) / batch_size)
         if (run_dir / "discriminator.weights.h5").exists():
             gan.discriminator.load_weights(run_dir / "discriminator.weights.h5")
         else:
@@ -362,31 +384,38 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
         rate = keras.optimizers.schedules.PolynomialDecay(2e-4, steps, end_learning_rate=0.0, power=1.0)
         print(f"resuming inpaint after epoch {len(past)}: {epochs} more epochs, {steps} steps, rate 2e-4 -> 0")
     elif decay:
-        steps_per_epoch = math.ceil(len(train["masked"]) / batch_size)
         steps = epochs * steps_per_epoch
         quiet = min(GOING_ON_QUIET_STEPS, steps_per_epoch // 2) if go_on else 0
-        rate = HoldThenDecay(2e-4, steps // 2, steps - steps // 2, start=len(past) * steps_per_epoch, quiet=quiet)
-    chain_epochs, chain_seconds = 0, 0.0
+        rate = HoldThenDecay(2e-4, steps // 2, steps - steps // 2, start=len(past) * steps_per_epoch + steps_into_epoch,
+                             quiet=quiet)
     if go_on:
-        chain_epochs, chain_seconds = read_checkpoint(run_dir / "checkpoint")
-        if chain_epochs != len(past):
-            raise ValueError(f"{run_dir}: the checkpoint holds {chain_epochs} epochs, the history {len(past)}")
         load_weights_in_parts(gan.generator, run_dir / "checkpoint", "generator")
         load_weights_in_parts(gan.discriminator, run_dir / "checkpoint", "discriminator")
-        print(f"going on from epoch {len(past)} of {epochs} ({chain_seconds / 3600:.1f} h so far)")
+        print(f"going on from epoch {chain_epochs:g} of {epochs} ({chain_seconds / 3600:.1f} h so far)")
     gan.compile(keras.optimizers.Adam(rate, beta_1=0.5), keras.optimizers.Adam(rate, beta_1=0.5))
     samples = {key: val[key][:8] for key in ("masked", "region", "target")}
-    callbacks = [SampleGrid(gan, samples, run_dir / "samples"),
-                 EpochCheckpoint(gan, run_dir / "checkpoint", 0 if go_on else len(past), chain_seconds),
-                 TimeBudget(minutes),
-                 HistoryLog(run_dir / "history.csv", append=bool(past)),
+    session = SessionCheckpoint(gan, run_dir / "checkpoint", steps_per_epoch, 0 if go_on else len(past), chain_seconds,
+                                steps_into_epoch, minutes, mid_epoch)
+    callbacks = [SampleGrid(gan, samples, run_dir / "samples"), session,
+                 HistoryLog(run_dir / "history.csv", append=bool(past) or go_on),
                  keras.callbacks.TensorBoard(run_dir / "tensorboard", update_freq="epoch")]
+    train_pairs, val_pairs = pairs_dataset(train, batch_size, True), pairs_dataset(val, batch_size, False)
+    first, last = len(past), epochs if go_on else len(past) + epochs
     start = time.time()
-    history = gan.fit(pairs_dataset(train, batch_size, True), validation_data=pairs_dataset(val, batch_size, False),
-                      epochs=epochs if go_on else len(past) + epochs, initial_epoch=len(past), callbacks=callbacks,
-                      verbose=2)
+    try:
+        if steps_into_epoch:
+            gan.fit(train_pairs.take(steps_per_epoch - steps_into_epoch), validation_data=val_pairs,
+                    initial_epoch=first, epochs=first + 1, callbacks=callbacks, verbose=2)
+            first += 1
+        if first < last and not (steps_into_epoch and session.out_of_time()):  # time left after the cut epoch
+            gan.fit(train_pairs, validation_data=val_pairs, initial_epoch=first, epochs=last, callbacks=callbacks,
+                    verbose=2)
+    except OutOfTime as stop:
+        print(stop)
     seconds = time.time() - start
     gan.discriminator.save_weights(run_dir / "discriminator.weights.h5")
+    epochs_run, _ = read_checkpoint(run_dir / "checkpoint")
+    history = read_history(run_dir / "history.csv")
     stage = {**training_data(cache, train, len(val["source"])),
              "recipe": f"pix2pix: Adam 2e-4 beta1 0.5, generator loss = adversarial + {l1_weight:g} x L1 "
                        + (f"+ {line_weight:g} x L1 of the differences across averaged over {LINE_ROWS} rows " if line_weight else "")
@@ -396,11 +425,12 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
                        + ("; rates decaying linearly to 0" if resume else "")
                        + ("; rates constant for half the epochs, then decaying linearly to 0" if decay and not resume else "")
                        + (f"; a fresh discriminator first trained alone for {warmup_steps} steps" if warmup_steps else ""),
-             "precision": precision, "batch_size": batch_size, "epochs_run": chain_epochs + len(history.history["g_l1"]),
+             "precision": precision, "batch_size": batch_size, "epochs_run": epochs_run,
              "epochs_max": epochs, "time_budget_minutes": minutes,
-             "final_val_l1": float(history.history["val_g_l1"][-1]), "seconds": round(chain_seconds + seconds, 1)}
+             "final_val_l1": history[-1].get("val_g_l1") if history else None,
+             "seconds": round(chain_seconds + seconds, 1)}
     if go_on:
-        stage["recipe"] += f"; run over several sessions, going on from its checkpoint with fresh Adam moments, filled by {quiet} steps at rate 0 (the last after epoch {len(past)})"
+        stage["recipe"] += f"; run over several sessions, going on from its checkpoint with fresh Adam moments, filled by {quiet} steps at rate 0 (the last after epoch {chain_epochs:g})"
     if earlier:
         stage = {**stage, "epochs_run": earlier["epochs_run"] + stage["epochs_run"],
                  "seconds": round(earlier["seconds"] + seconds, 1), "continued_from": earlier}
@@ -424,9 +454,10 @@ def inpaint_spec(stage: dict) -> dict:
 
 def bundle_checkpoint(cache: Path, runs: Path, bundle: Path, command: str, recipe: str,
                       from_scratch: bool = False) -> Path:
-    """Bundle the generator a cut-off ``fit inpaint`` left after its last whole epoch
-    (``EpochCheckpoint``), continuing the bundle's own training record (``from_scratch``: replacing
-    it): what a session that ran out of time ships, hands on or scores halfway.
+    """Bundle the generator a cut-off ``fit inpaint`` left in its checkpoint (``SessionCheckpoint``:
+    after its last epoch, or where ``mid_epoch`` stopped it), continuing the bundle's own training
+    record (``from_scratch``: replacing it): what a session that ran out of time ships, hands on or
+    scores halfway.
     ``command`` and ``recipe``: the fit that was cut off."""
     folder = runs / "inpaint" / "checkpoint"
     epochs, seconds = read_checkpoint(folder)
@@ -436,8 +467,8 @@ def bundle_checkpoint(cache: Path, runs: Path, bundle: Path, command: str, recip
     history = read_history(runs / "inpaint" / "history.csv")
     train, val = load_split(cache, "train"), load_split(cache, "val")
     stage = {**training_data(cache, train, len(val["source"])), "command": command,
-             "recipe": recipe + f"; cut off after epoch {epochs:.0f}, bundled from its checkpoint",
-             "epochs_run": int(earlier.get("epochs_run", 0) + epochs), "final_val_l1": history[-1].get("val_g_l1"),
+             "recipe": recipe + f"; cut off after epoch {epochs:g}, bundled from its checkpoint",
+             "epochs_run": earlier.get("epochs_run", 0) + epochs, "final_val_l1": history[-1].get("val_g_l1"),
              "seconds": round(earlier.get("seconds", 0.0) + seconds, 1)}
     if earlier:
         stage["continued_from"] = earlier
