@@ -365,7 +365,7 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
     if go_on and math.floor(chain_epochs) != len(past):
         raise ValueError(f"{run_dir}: the checkpoint holds {chain_epochs} epochs, the history {len(past)}")
     steps_into_epoch = round((chain_epochs - len(past)) * steps_per_epoch) if go_on else 0
-    # Going on draws new batches, not its first epoch's again (nor, mid-epoch, the steps already taken).
+    # Going on draws new batches, not its first epoch's again; an epoch cut mid-way gets a new order for its steps left.
     keras.utils.set_random_seed(len(past) + 1000 * steps_into_epoch if go_on else 0)
     earlier = bundled_training(bundle, "inpaint") if resume else {}
     compute_in(precision)
