@@ -308,6 +308,13 @@ def read_checkpoint(folder: Path) -> tuple[float, float]:
     return int(epochs) if epochs.is_integer() else epochs, seconds
 
 
+def last_val_l1(run_dir: Path) -> float | None:
+    """Validation L1 after the last whole epoch in ``run_dir``'s history; None when a run was cut
+    before its first epoch ended."""
+    history = read_history(run_dir / "history.csv")
+    return history[-1].get("val_g_l1") if history else None
+
+
 GOING_ON_QUIET_STEPS = 50  # steps at rate 0 that refill Adam's moments when a run goes on
 
 
@@ -415,7 +422,6 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
     seconds = time.time() - start
     gan.discriminator.save_weights(run_dir / "discriminator.weights.h5")
     epochs_run, _ = read_checkpoint(run_dir / "checkpoint")
-    history = read_history(run_dir / "history.csv")
     stage = {**training_data(cache, train, len(val["source"])),
              "recipe": f"pix2pix: Adam 2e-4 beta1 0.5, generator loss = adversarial + {l1_weight:g} x L1 "
                        + (f"+ {line_weight:g} x L1 of the differences across averaged over {LINE_ROWS} rows " if line_weight else "")
@@ -427,7 +433,7 @@ def fit_inpaint(cache: Path, epochs: int, batch_size: int, precision: str, runs:
                        + (f"; a fresh discriminator first trained alone for {warmup_steps} steps" if warmup_steps else ""),
              "precision": precision, "batch_size": batch_size, "epochs_run": epochs_run,
              "epochs_max": epochs, "time_budget_minutes": minutes,
-             "final_val_l1": history[-1].get("val_g_l1") if history else None,
+             "final_val_l1": last_val_l1(run_dir),
              "seconds": round(chain_seconds + seconds, 1)}
     if go_on:
         stage["recipe"] += f"; run over several sessions, going on from its checkpoint with fresh Adam moments, filled by {quiet} steps at rate 0 (the last after epoch {chain_epochs:g})"
@@ -464,11 +470,10 @@ def bundle_checkpoint(cache: Path, runs: Path, bundle: Path, command: str, recip
     generator = nets.inpaint_generator()
     load_weights_in_parts(generator, folder, "generator")
     earlier = {} if from_scratch else bundled_training(bundle, "inpaint")
-    history = read_history(runs / "inpaint" / "history.csv")
     train, val = load_split(cache, "train"), load_split(cache, "val")
     stage = {**training_data(cache, train, len(val["source"])), "command": command,
              "recipe": recipe + f"; cut off after epoch {epochs:g}, bundled from its checkpoint",
-             "epochs_run": earlier.get("epochs_run", 0) + epochs, "final_val_l1": history[-1].get("val_g_l1"),
+             "epochs_run": earlier.get("epochs_run", 0) + epochs, "final_val_l1": last_val_l1(runs / "inpaint"),
              "seconds": round(earlier.get("seconds", 0.0) + seconds, 1)}
     if earlier:
         stage["continued_from"] = earlier
